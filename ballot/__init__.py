@@ -1,0 +1,90 @@
+"""The Flask app: collecting ballots and running assessments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFProtect
+
+from ballot import config, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def select_locale() -> str:
+    """Chinese unless the visitor chose English (a link on every page sets ``lang``)."""
+    if not has_request_context():
+        return "zh"
+    lang = session.get("lang")
+    if lang in ("zh", "en"):
+        return str(lang)
+    return "zh"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``overrides`` (tests) beat the environment, which beats the defaults."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(config.load(Path(app.instance_path), overrides))
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from ballot import errors
+    from ballot.evaluations.views import bp as team_bp
+    from ballot.voting.views import bp as voting_bp
+
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(team_bp)
+    errors.init_app(app)
+    _template_helpers(app)
+
+    from ballot.cli import register
+
+    register(app)
+
+    @app.after_request
+    def _no_referrer(response):  # type: ignore[no-untyped-def]
+        # Ballot pages never leak their address to another site, and are never cached.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.endpoint and request.endpoint.startswith("voting."):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def _template_helpers(app: Flask) -> None:
+    from ballot import labels
+
+    app.jinja_env.globals.update(
+        KIND_LABELS=labels.KIND_LABELS,
+        STATE_LABELS=labels.STATE_LABELS,
+        RATING_LABELS=labels.RATING_LABELS,
+        CLOSED_REASON_LABELS=labels.CLOSED_REASON_LABELS,
+        lang_next=_lang_next,
+        get_locale=get_locale,
+    )
+
+
+def _lang_next() -> str:
+    """Where the language switch returns to: this page, or the ballot for the voting POSTs."""
+    if request.path.startswith("/s/"):
+        return "/ballot"
+    if request.method == "GET":
+        return request.path
+    return "/ballot" if request.path.startswith("/ballot") else "/"

@@ -1,0 +1,1 @@
+"""Counties, their yearly assessments and the assessed members (SPEC "People and objects")."""

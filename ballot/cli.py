@@ -1,0 +1,344 @@
+"""The ``ballot`` command: the team's interface until the workspace exists.
+
+Commands call services and commit (STYLE.md). Bad input prints one clear line and exits 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import socket
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, render_template
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from ballot import migrate
+from ballot.assessments.services import (
+    RosterError,
+    RosterRow,
+    get_or_create_assessment,
+    parse_roster_csv,
+    replace_roster,
+)
+from ballot.db import get_session
+from ballot.evaluations.models import Evaluation, Kind, State
+from ballot.evaluations.services import (
+    EvaluationError,
+    close_due_evaluations,
+    close_evaluation,
+    create_evaluation,
+    issue_slips,
+    open_evaluation,
+    results,
+    turnout,
+)
+from ballot.slips.printing import slip_sheets, slip_url
+
+
+class InputProblem(click.ClickException):
+    exit_code = 2
+
+
+def _evaluation(evaluation_id: int) -> Evaluation:
+    evaluation = get_session().get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise InputProblem(f"evaluation {evaluation_id}: no such evaluation")
+    return evaluation
+
+
+def _base_url(option: str | None) -> str:
+    base = option or current_app.config["BASE_URL"]
+    if not base:
+        raise InputProblem(
+            "--base-url: needed for the QR codes (e.g. http://192.168.1.20:8000), "
+            "or set BALLOT_BASE_URL"
+        )
+    if not base.startswith(("http://", "https://")):
+        raise InputProblem(f"--base-url: must start with http:// or https://, got {base!r}")
+    return base.rstrip("/")
+
+
+def _team_url(base: str, evaluation: Evaluation) -> str:
+    return f"{base}/e/{evaluation.manage_key}/"
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, for the phones; loopback if it has none."""
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            address = str(info[4][0])
+            if not address.startswith("127."):
+                return address
+    except OSError:
+        pass
+    return "127.0.0.1"
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database schema to the newest version (Alembic)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the newest schema")
+
+
+def _write_slips(evaluation: Evaluation, credentials: list[str], base: str,
+                 html: Path | None, csv_path: Path | None) -> None:
+    if html is not None:
+        page = render_template("slips/print.html", evaluation=evaluation,
+                               sheets=slip_sheets(credentials, base))
+        html.write_text(page, encoding="utf-8")
+        click.echo(f"slips to print: {html} ({len(credentials)} slips)")
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["url", "code"])
+            for credential in credentials:
+                writer.writerow([slip_url(base, credential), credential])
+        click.echo(f"slip URLs: {csv_path}")
+
+
+DEMO_ROSTER = [
+    RosterRow("王建国", "县委副书记", "党建、扶贫开发", 1),
+    RosterRow("李秀兰", "常务副县长", "财政、发展改革", 2),
+    RosterRow("张志强", "县委常委、组织部长", "组织、人才", 3),
+    RosterRow("刘海燕", "县委常委、宣传部长", "宣传、文化旅游", 4),
+    RosterRow("陈国华", "副县长", "农业农村、林业", 5),
+    RosterRow("赵文斌", "副县长", "交通、住建", 6),
+    RosterRow("孙丽娟", "副县长", "教育、卫生健康", 7),
+    RosterRow("周明", "县委常委、政法委书记", "政法、信访", 8),
+]
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--slips", "slip_count", default=30, show_default=True, help="Slips to issue.")
+@click.option("--base-url", help="Address the phones use; default: this machine on port 8000.")
+def demo_command(slip_count: int, base_url: str | None) -> None:
+    """Create a demo county with an open democratic evaluation and print its slips."""
+    db = get_session()
+    base = _base_url(base_url or current_app.config["BASE_URL"]
+                     or f"http://{lan_address()}:8000")
+    year = dt.date.today().year
+    assessment = get_or_create_assessment(db, "示范县", year)
+    existing = db.scalar(select(Evaluation).where(Evaluation.assessment_id == assessment.id))
+    if existing is not None:
+        raise InputProblem(f"the demo already exists: evaluation {existing.id}, "
+                           f"team page {_team_url(base, existing)}")
+    replace_roster(db, assessment, DEMO_ROSTER)
+    evaluation = create_evaluation(db, assessment, Kind.DEMOCRATIC, excellent_cap=3)
+    try:
+        credentials = issue_slips(db, evaluation, slip_count, current_app.config["CREDENTIAL_KEY"])
+    except EvaluationError as error:
+        raise InputProblem(f"--slips: {error}") from None
+    open_evaluation(db, evaluation)
+    db.commit()
+    html = Path(current_app.instance_path) / f"slips-{evaluation.id}.html"
+    _write_slips(evaluation, credentials, base, html, None)
+    click.echo(f"evaluation {evaluation.id}: 示范县 {year} 民主测评, {slip_count} slips, open")
+    click.echo(f"team page (turnout, close, results): {_team_url(base, evaluation)}")
+    click.echo(f"projector: {_team_url(base, evaluation)}screen")
+    click.echo("first slips (open one on a phone):")
+    for credential in credentials[:3]:
+        click.echo(f"  {slip_url(base, credential)}")
+
+
+@click.group("evaluation", cls=AppGroup)
+def evaluation_group() -> None:
+    """Create evaluations."""
+
+
+@evaluation_group.command("create")
+@click.option("--county", required=True, help="County name, e.g. 武都区.")
+@click.option("--year", required=True, type=int)
+@click.option("--kind", type=click.Choice([k.value for k in Kind]), default=Kind.DEMOCRATIC.value,
+              show_default=True)
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with 姓名, 职务, 分管工作, 排序 (needed the first time).")
+@click.option("--excellent-cap", type=int, help="Most Excellent ratings one ballot may give.")
+@click.option("--closes-at", help="Closing time, ISO 8601 with offset, e.g. 2026-12-01T11:30+08:00.")
+def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
+                      excellent_cap: int | None, closes_at: str | None) -> None:
+    """Create a draft evaluation over a county's roster for the year."""
+    db = get_session()
+    closing = _parse_closing(closes_at)
+    try:
+        assessment = get_or_create_assessment(db, county, year)
+        if roster is not None:
+            try:
+                text = roster.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise InputProblem(f"--roster: cannot read {roster}: {error}") from None
+            replace_roster(db, assessment, parse_roster_csv(text))
+        elif not assessment.members:
+            raise InputProblem("--roster: the assessment has no roster yet; give a CSV file")
+        evaluation = create_evaluation(db, assessment, Kind(kind), excellent_cap=excellent_cap,
+                                       closes_at=closing)
+    except RosterError as error:
+        raise InputProblem("roster: " + "\n  ".join(error.problems)) from None
+    except EvaluationError as error:
+        raise InputProblem(str(error)) from None
+    db.commit()
+    click.echo(f"evaluation {evaluation.id} created (draft), {len(assessment.members)} members")
+    click.echo(f"team page path: /e/{evaluation.manage_key}/")
+
+
+def _parse_closing(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputProblem(f"--closes-at: not an ISO 8601 time, got {text!r}") from None
+    if value.tzinfo is None:
+        raise InputProblem(f"--closes-at: give the UTC offset, e.g. {text}+08:00")
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@click.group("slips", cls=AppGroup)
+def slips_group() -> None:
+    """Issue slips. Their codes are shown once: print or save them when issued."""
+
+
+@slips_group.command("issue")
+@click.argument("evaluation_id", type=int)
+@click.option("--count", required=True, type=int)
+@click.option("--html", "html", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the A4 print page here.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url")
+def slips_issue(evaluation_id: int, count: int, html: Path, csv_path: Path | None,
+                base_url: str | None) -> None:
+    """Issue COUNT new slips and write the print page (and optionally their URLs as CSV)."""
+    _issue(evaluation_id, count, base_url, html, csv_path)
+
+
+@slips_group.command("export")
+@click.argument("evaluation_id", type=int)
+@click.option("--count", required=True, type=int)
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url")
+def slips_export(evaluation_id: int, count: int, csv_path: Path, base_url: str | None) -> None:
+    """Issue COUNT new slips and write their ballot URLs as CSV (for a print shop or mail merge)."""
+    _issue(evaluation_id, count, base_url, None, csv_path)
+
+
+def _issue(evaluation_id: int, count: int, base_url: str | None, html: Path | None,
+           csv_path: Path | None) -> None:
+    db = get_session()
+    evaluation = _evaluation(evaluation_id)
+    base = _base_url(base_url)
+    try:
+        credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"])
+    except EvaluationError as error:
+        raise InputProblem(str(error)) from None
+    for path in (html, csv_path):
+        if path is not None and not path.parent.is_dir():
+            raise InputProblem(f"{path}: folder does not exist")
+    db.commit()
+    _write_slips(evaluation, credentials, base, html, csv_path)
+
+
+@click.command("open")
+@with_appcontext
+@click.argument("evaluation_id", type=int)
+def open_command(evaluation_id: int) -> None:
+    """Open an evaluation: its slips can vote from now on."""
+    db = get_session()
+    try:
+        open_evaluation(db, _evaluation(evaluation_id))
+    except EvaluationError as error:
+        raise InputProblem(str(error)) from None
+    db.commit()
+    click.echo(f"evaluation {evaluation_id} is open")
+
+
+@click.command("close")
+@with_appcontext
+@click.argument("evaluation_id", type=int)
+def close_command(evaluation_id: int) -> None:
+    """Close an open evaluation and tally it."""
+    db = get_session()
+    evaluation = _evaluation(evaluation_id)
+    if evaluation.state != State.OPEN or not close_evaluation(db, evaluation_id, "team"):
+        raise InputProblem(f"evaluation {evaluation_id}: only an open evaluation can be closed "
+                           f"(it is {evaluation.state})")
+    db.commit()
+    click.echo(f"evaluation {evaluation_id} is closed and tallied")
+
+
+@click.command("close-due")
+@with_appcontext
+def close_due_command() -> None:
+    """Close every open evaluation past its closing time (run it from cron every minute)."""
+    for evaluation_id in close_due_evaluations(get_session()):
+        click.echo(f"evaluation {evaluation_id} closed at its closing time")
+
+
+@click.command("turnout")
+@with_appcontext
+@click.argument("evaluation_id", type=int)
+def turnout_command(evaluation_id: int) -> None:
+    """Slips issued and used."""
+    evaluation = _evaluation(evaluation_id)
+    counts = turnout(get_session(), evaluation)
+    click.echo(f"{evaluation.state}: {counts.used} of {counts.issued} slips used "
+               f"({counts.percent}%)")
+
+
+@click.command("results")
+@with_appcontext
+@click.argument("evaluation_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def results_command(evaluation_id: int, as_json: bool) -> None:
+    """Counts and vote score per member, once the evaluation is closed."""
+    evaluation = _evaluation(evaluation_id)
+    try:
+        rows = results(get_session(), evaluation)
+    except EvaluationError as error:
+        raise InputProblem(f"evaluation {evaluation_id}: {error}") from None
+    if as_json:
+        payload = {
+            "evaluation": evaluation.id,
+            "county": evaluation.assessment.county.name,
+            "year": evaluation.assessment.year,
+            "kind": evaluation.kind,
+            "ballots": evaluation.ballots_cast,
+            "invalid_ballots": evaluation.invalid_ballots,
+            "members": [
+                {"id": t.member_id, "name": t.member.name, "position": t.member.position,
+                 "excellent": t.excellent, "competent": t.competent,
+                 "basically_competent": t.basically_competent, "incompetent": t.incompetent,
+                 "abstained": t.abstained, "valid": t.valid, "score": t.score}
+                for t in rows
+            ],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        click.echo()
+        return
+    click.echo(f"{evaluation.assessment.county.name} {evaluation.assessment.year} "
+               f"{evaluation.kind}: {evaluation.ballots_cast} ballots")
+    for t in rows:
+        click.echo(f"{t.member.name}\t优秀 {t.excellent}\t称职 {t.competent}\t"
+                   f"基本称职 {t.basically_competent}\t不称职 {t.incompetent}\t"
+                   f"弃权 {t.abstained}\t有效 {t.valid}\t得分 {t.score or '—'}")
+
+
+COMMANDS = [init_command, demo_command, evaluation_group, slips_group, open_command,
+            close_command, close_due_command, turnout_command, results_command]
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from ballot import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)(prog_name="ballot")

@@ -1,0 +1,128 @@
+"""The team's pages for one evaluation: turnout, projector screen, slips, open/close, results.
+
+Until named accounts exist (the team workspace), each evaluation's pages live under a random
+manage key that the CLI prints; whoever holds that URL runs the evaluation.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ballot.db import get_session
+from ballot.errors import render_error
+from ballot.evaluations.models import Evaluation, State
+from ballot.evaluations.services import (
+    EvaluationError,
+    close_evaluation,
+    close_if_due,
+    issue_slips,
+    open_evaluation,
+    results,
+    turnout,
+)
+from ballot.slips.printing import slip_sheets
+
+bp = Blueprint("team", __name__, url_prefix="/e/<key>")
+
+
+def _evaluation(key: str) -> Evaluation:
+    db = get_session()
+    evaluation = db.scalar(select(Evaluation).where(Evaluation.manage_key == key))
+    if evaluation is None:
+        abort(404)
+    if close_if_due(db, evaluation):
+        db.commit()
+        db.refresh(evaluation)
+    return evaluation
+
+
+@bp.get("/")
+def dashboard(key: str):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(key)
+    return render_template(
+        "team/dashboard.html",
+        evaluation=evaluation,
+        turnout=turnout(get_session(), evaluation),
+        refresh=current_app.config["TURNOUT_REFRESH_SECONDS"],
+    )
+
+
+@bp.get("/screen")
+def screen(key: str):  # type: ignore[no-untyped-def]
+    """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
+    evaluation = _evaluation(key)
+    return render_template(
+        "team/screen.html",
+        evaluation=evaluation,
+        turnout=turnout(get_session(), evaluation),
+        refresh=current_app.config["TURNOUT_REFRESH_SECONDS"],
+    )
+
+
+@bp.post("/open")
+def open_(key: str):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(key)
+    db = get_session()
+    try:
+        open_evaluation(db, evaluation)
+    except EvaluationError as error:
+        db.rollback()
+        return render_error(409, _("无法开始测评"), str(error))
+    db.commit()
+    return redirect(url_for("team.dashboard", key=key), code=303)
+
+
+@bp.post("/close")
+def close(key: str):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(key)
+    db = get_session()
+    if evaluation.state != State.OPEN or not close_evaluation(db, evaluation.id, "team"):
+        db.rollback()
+        return render_error(409, _("无法结束测评"), _("只有进行中的测评可以结束。"))
+    db.commit()
+    return redirect(url_for("team.results_page", key=key), code=303)
+
+
+@bp.get("/slips")
+def slips_form(key: str):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(key)
+    return render_template("team/slips_form.html", evaluation=evaluation, error=None,
+                           turnout=turnout(get_session(), evaluation))
+
+
+@bp.post("/slips")
+def slips_issue(key: str):  # type: ignore[no-untyped-def]
+    """Issue N slips and show them for printing: the only time their codes are shown."""
+    evaluation = _evaluation(key)
+    db = get_session()
+    try:
+        count = int(request.form.get("count", ""))
+        credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"])
+    except ValueError:
+        return render_template("team/slips_form.html", evaluation=evaluation,
+                               error=_("请输入票签数量（整数）。"),
+                               turnout=turnout(db, evaluation)), 422
+    except EvaluationError as error:
+        db.rollback()
+        return render_template("team/slips_form.html", evaluation=evaluation, error=str(error),
+                               turnout=turnout(db, evaluation)), 422
+    db.commit()
+    base_url = current_app.config["BASE_URL"] or request.host_url
+    return render_template(
+        "slips/print.html", evaluation=evaluation, sheets=slip_sheets(credentials, base_url)
+    )
+
+
+@bp.get("/results")
+def results_page(key: str):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(key)
+    db = get_session()
+    try:
+        rows = results(db, evaluation)
+    except EvaluationError:
+        return render_template(
+            "team/results_hidden.html", evaluation=evaluation, turnout=turnout(db, evaluation)
+        ), 403
+    return render_template("team/results.html", evaluation=evaluation, rows=rows)

@@ -1,0 +1,27 @@
+"""Display names for the method's terms, in the visitor's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS = {"democratic": _l("民主测评"), "interview": _l("个别谈话")}
+STATE_LABELS = {"draft": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束")}
+RATING_LABELS = {
+    "excellent": _l("优秀"),
+    "competent": _l("称职"),
+    "basically_competent": _l("基本称职"),
+    "incompetent": _l("不称职"),
+    "abstain": _l("弃权"),
+}
+CLOSED_REASON_LABELS = {
+    "team": _l("考核组结束"),
+    "time": _l("到达结束时间"),
+    "all_slips_used": _l("票签全部用完"),
+}
+
+
+def evaluation_title(evaluation: object) -> str:
+    """E.g. 武都区 2026 年度 民主测评."""
+    assessment = evaluation.assessment  # type: ignore[attr-defined]
+    kind = KIND_LABELS[evaluation.kind]  # type: ignore[attr-defined]
+    return f"{assessment.county.name} {assessment.year} · {kind}"

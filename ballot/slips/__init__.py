@@ -1,0 +1,1 @@
+"""Slip credentials: making them, hashing them, printing them as QR slips."""

@@ -1,0 +1,143 @@
+"""Checking a slip, validating a ballot and casting it (SPEC "Ballots", STYLE habit 3).
+
+A ballot is stored in the same transaction that spends its credential with
+``UPDATE slip SET spent = true WHERE ... AND NOT spent``; the row count decides who won a race.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ballot.db import begin_write
+from ballot.evaluations.models import (
+    RATING_VALUES,
+    Ballot,
+    BallotRating,
+    Evaluation,
+    Rating,
+    Slip,
+    State,
+)
+from ballot.evaluations.services import close_if_due
+from ballot.slips.credentials import credential_hash
+
+#: Form value for "no rating for this member".
+ABSTAIN = "abstain"
+
+
+class SlipProblem(Exception):
+    """Why a slip cannot vote: unknown, used, not_open or closed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BallotProblem(Exception):
+    """A ballot form that cannot be accepted; ``message`` is for the voter."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A validated ballot: member id -> rating, or None where the voter abstained."""
+
+    by_member: dict[int, str | None]
+
+    @property
+    def excellent(self) -> int:
+        return sum(1 for r in self.by_member.values() if r == Rating.EXCELLENT)
+
+
+def find_slip(session: Session, key: str, credential: str, *, lock: bool = False) -> Evaluation:
+    """The open evaluation a credential votes in, or SlipProblem saying why it cannot vote.
+
+    An evaluation past its closing time is closed here, on first contact.
+    """
+    row = session.execute(
+        select(Slip.spent, Slip.evaluation_id).where(
+            Slip.credential_hash == credential_hash(key, credential)
+        )
+    ).one_or_none()
+    if row is None:
+        raise SlipProblem("unknown")
+    spent, evaluation_id = row
+    query = select(Evaluation).where(Evaluation.id == evaluation_id)
+    if lock:
+        # Closing takes this row exclusively, so it waits for ballots being cast (PostgreSQL).
+        query = query.with_for_update(read=True)
+    evaluation = session.scalars(query).one()
+    if evaluation.state == State.OPEN and close_if_due(session, evaluation):
+        session.commit()
+        raise SlipProblem("closed")
+    if evaluation.state == State.CLOSED:
+        raise SlipProblem("closed")
+    if spent:
+        raise SlipProblem("used")
+    if evaluation.state != State.OPEN:
+        raise SlipProblem("not_open")
+    return evaluation
+
+
+def read_choices(evaluation: Evaluation, form: Mapping[str, str]) -> Choices:
+    """Validate the submitted ratings against the roster and the Excellent cap.
+
+    Fields are ``m<member id>``; a missing field or ``abstain`` means no rating. Any other
+    field naming a member, or a value that is not a rating, is a tampered form.
+    """
+    members = {f"m{m.id}": m.id for m in evaluation.members}
+    for name in form:
+        if name.startswith("m") and name not in members:
+            raise BallotProblem("unknown_member")
+    by_member: dict[int, str | None] = {}
+    for field, member_id in members.items():
+        value = form.get(field, ABSTAIN) or ABSTAIN
+        if value == ABSTAIN:
+            by_member[member_id] = None
+        elif value in RATING_VALUES:
+            by_member[member_id] = value
+        else:
+            raise BallotProblem("unknown_rating")
+    choices = Choices(by_member)
+    cap = evaluation.excellent_cap
+    if cap is not None and choices.excellent > cap:
+        raise BallotProblem("over_cap", cap=cap, given=choices.excellent)
+    return choices
+
+
+def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, str]) -> int:
+    """Spend the credential and store the ballot in one transaction; return the evaluation id.
+
+    Raises SlipProblem("used") when another submit of the same slip got there first.
+    """
+    begin_write(session)
+    evaluation = find_slip(session, key, credential, lock=True)
+    choices = read_choices(evaluation, form)
+    spent = session.execute(
+        update(Slip)
+        .where(
+            Slip.credential_hash == credential_hash(key, credential),
+            Slip.spent.is_(False),
+        )
+        .values(spent=True)
+    )
+    if spent.rowcount != 1:
+        raise SlipProblem("used")
+    ballot_id = secrets.token_hex(16)
+    session.add(Ballot(id=ballot_id, evaluation_id=evaluation.id, valid=True))
+    session.add_all(
+        BallotRating(ballot_id=ballot_id, member_id=member_id, rating=rating)
+        for member_id, rating in choices.by_member.items()
+        if rating is not None
+    )
+    session.flush()
+    return evaluation.id
