@@ -27,10 +27,11 @@ def select_locale() -> str:
     return "zh"
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app; ``overrides`` (tests) beat the environment, which beats the defaults."""
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )

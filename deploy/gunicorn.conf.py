@@ -1,0 +1,23 @@
+"""gunicorn settings for the ballot app; every value can be overridden from the environment.
+
+    gunicorn -c deploy/gunicorn.conf.py "ballot:create_app()"
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BALLOT_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("BALLOT_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("BALLOT_THREADS", 4))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+# Access log without ballot URLs, credentials or voters' IP addresses (ballot.gunicorn_logging).
+logger_class = "ballot.gunicorn_logging.RedactingLogger"
+accesslog = os.environ.get("BALLOT_ACCESS_LOG", "-")
+errorlog = os.environ.get("BALLOT_ERROR_LOG", "-")
+loglevel = os.environ.get("BALLOT_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+# A meeting room may put a reverse proxy in front; only trust it when told to.
+forwarded_allow_ips = os.environ.get("BALLOT_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,139 @@
+"""Fixtures: an app on a fresh, migrated database (SQLite always, PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ballot import create_app, migrate
+from ballot.assessments.services import RosterRow, get_or_create_assessment, replace_roster
+from ballot.db import get_session
+from ballot.evaluations.models import Kind
+from ballot.evaluations.services import create_evaluation, issue_slips, open_evaluation
+from tests.support import postgres
+
+CREDENTIAL_KEY = "test-credential-key"
+BASE_URL = "http://vote.test"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "ballot.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, used as the template of each test's database."""
+    postgres.require()
+    with postgres.temporary_database() as url:
+        migrate.upgrade(url)
+        from sqlalchemy import create_engine
+
+        create_engine(url).dispose()
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 sqlite_template: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "ballot.sqlite3"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+    else:
+        template = request.getfixturevalue("postgres_template")
+        with postgres.temporary_database(template=template) as url:
+            yield url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "CREDENTIAL_KEY": CREDENTIAL_KEY,
+            "BASE_URL": BASE_URL,
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+ROSTER = [
+    RosterRow("王建国", "县委副书记", "党建", 1),
+    RosterRow("李秀兰", "常务副县长", "财政", 2),
+    RosterRow("陈国华", "副县长", "农业农村", 3),
+]
+
+
+@dataclass
+class Setup:
+    evaluation_id: int
+    manage_key: str
+    credentials: list[str]
+    member_ids: list[int]
+
+
+@pytest.fixture
+def make_evaluation(app: Flask):  # type: ignore[no-untyped-def]
+    """Factory: an evaluation over a 3-member roster with slips, open unless told otherwise."""
+    counter = iter(range(1, 1000))
+
+    def make(slips: int = 5, *, state: str = "open", cap: int | None = None,
+             kind: Kind = Kind.DEMOCRATIC, roster: list[RosterRow] | None = None,
+             closes_at=None) -> Setup:  # type: ignore[no-untyped-def]
+        with app.app_context():
+            db = get_session()
+            assessment = get_or_create_assessment(db, f"测试县{next(counter)}", 2026)
+            replace_roster(db, assessment, roster or ROSTER)
+            evaluation = create_evaluation(db, assessment, kind, excellent_cap=cap,
+                                           closes_at=closes_at)
+            credentials = issue_slips(db, evaluation, slips, CREDENTIAL_KEY)
+            if state == "open":
+                open_evaluation(db, evaluation)
+            db.commit()
+            return Setup(evaluation.id, evaluation.manage_key, credentials,
+                         [m.id for m in assessment.members])
+
+    return make
+
+
+def csrf_token(client: FlaskClient, path: str = "/ballot") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def vote(client: FlaskClient, credential: str, ratings: dict[int, str]):  # type: ignore[no-untyped-def]
+    """Open the slip, load the ballot, review and confirm, as a phone does; return the confirm."""
+    opened = client.get(f"/s/{credential}")
+    assert opened.status_code == 303, opened.get_data(as_text=True)
+    token = csrf_token(client)
+    form = {"csrf_token": token, **{f"m{m}": r for m, r in ratings.items()}}
+    reviewed = client.post("/ballot", data=form)
+    assert reviewed.status_code == 200, reviewed.get_data(as_text=True)
+    return client.post("/ballot/confirm", data=form)
