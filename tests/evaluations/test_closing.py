@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select, text
 
 from ballot.db import get_session
 from ballot.evaluations.models import Ballot, BallotRating, Evaluation
-from ballot.evaluations.services import close_evaluation, close_due_evaluations, results
+from ballot.evaluations.services import close_due_evaluations, close_evaluation, results
 from tests.conftest import csrf_token, vote
 
 RATINGS = ("excellent", "competent", "basically_competent", "incompetent")
