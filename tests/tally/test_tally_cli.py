@@ -239,3 +239,10 @@ def test_decimal_counts_as_strings_are_fine(tmp_path: Path) -> None:
     done = run("score", str(path))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout, parse_float=Decimal)["members"][0]["D"] == "97.40"
+
+
+def test_docs_show_the_real_table() -> None:
+    docs = (ROOT / "docs" / "tally.md").read_text(encoding="utf-8")
+    start = docs.index("$ tally score examples/wudu-2026.json --format table\n")
+    shown = docs[start:].split("\n", 1)[1].split("```", 1)[0]
+    assert shown == run("score", "examples/wudu-2026.json", "--format", "table").stdout
