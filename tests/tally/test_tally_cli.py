@@ -164,6 +164,11 @@ BAD_INPUTS = [
         'other_cadres.count: must be a whole number >= 0, got "many"',
     ),
     (("members", 0, "Dee"), 1, "members[0].Dee: unknown field"),
+    (
+        ("county_scores", "T"),
+        "1E-999999999",
+        'county_scores.T: must have at most 12 decimal places, got "1E-999999999"',
+    ),
     (("members",), {}, "members: must be a list of members, got an object"),
 ]
 
