@@ -11,6 +11,9 @@ from tally.errors import InputError
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 
+#: More places than this is a mistake, and exact arithmetic on 1E-999999999 would never end.
+MAX_PLACES = 12
+
 
 def describe(value: object) -> str:
     """Show a bad value the way it is written in JSON, so the user can find it in the file."""
@@ -66,6 +69,11 @@ def as_decimal(
         raise InputError(path, f"must be a number, got {describe(value)}") from None
     if not number.is_finite():
         raise InputError(path, f"must be a number, got {describe(value)}")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise InputError(
+            path, f"must have at most {MAX_PLACES} decimal places, got {describe(value)}"
+        )
     if (low is not None and number < low) or (high is not None and number > high):
         raise InputError(path, f"must be between {low} and {high}, got {describe(value)}")
     return number

@@ -112,7 +112,6 @@ class Rules:
         )
 
 
-
 def _decimal_fields(
     obj: object, path: str, default: object, low: Decimal, high: Decimal
 ) -> dict[str, Decimal]:
