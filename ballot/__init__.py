@@ -78,6 +78,8 @@ def _template_helpers(app: Flask) -> None:
         RATING_LABELS=labels.RATING_LABELS,
         CLOSED_REASON_LABELS=labels.CLOSED_REASON_LABELS,
         lang_next=_lang_next,
+        evaluation_title=labels.evaluation_title,
+        evaluation_year_title=labels.evaluation_year_title,
         get_locale=get_locale,
     )
 

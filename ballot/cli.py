@@ -329,7 +329,31 @@ def results_command(evaluation_id: int, as_json: bool) -> None:
                    f"弃权 {t.abstained}\t有效 {t.valid}\t得分 {t.score or '—'}")
 
 
-COMMANDS = [init_command, demo_command, evaluation_group, slips_group, open_command,
+@click.group("translate")
+def translate_group() -> None:
+    """Keep the English catalog in line with the Chinese source strings."""
+
+
+@translate_group.command("update")
+def translate_update() -> None:
+    """Extract every string into translations/en/.../messages.po (new ones left to translate)."""
+    from ballot import i18n
+
+    i18n.update()
+    untranslated = [m.id for m in i18n.read_catalog("en") if m.id and not m.string]
+    click.echo(f"{len(untranslated)} string(s) to translate in {i18n.po_path('en')}")
+
+
+@translate_group.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs to the .mo files the app loads."""
+    from ballot import i18n
+
+    i18n.compile_all()
+    click.echo("catalogs compiled")
+
+
+COMMANDS = [translate_group, init_command, demo_command, evaluation_group, slips_group, open_command,
             close_command, close_due_command, turnout_command, results_command]
 
 

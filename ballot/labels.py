@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 KIND_LABELS = {"democratic": _l("民主测评"), "interview": _l("个别谈话")}
@@ -20,8 +21,13 @@ CLOSED_REASON_LABELS = {
 }
 
 
-def evaluation_title(evaluation: object) -> str:
-    """E.g. 武都区 2026 年度 民主测评."""
+def evaluation_year_title(evaluation: object) -> str:
+    """E.g. 武都区 2026年度."""
     assessment = evaluation.assessment  # type: ignore[attr-defined]
+    return _("%(county)s %(year)s年度", county=assessment.county.name, year=assessment.year)
+
+
+def evaluation_title(evaluation: object) -> str:
+    """E.g. 武都区 2026年度 · 民主测评."""
     kind = KIND_LABELS[evaluation.kind]  # type: ignore[attr-defined]
-    return f"{assessment.county.name} {assessment.year} · {kind}"
+    return f"{evaluation_year_title(evaluation)} · {kind}"
