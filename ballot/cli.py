@@ -128,8 +128,13 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
     assessment = get_or_create_assessment(db, "示范县", year)
     existing = db.scalar(select(Evaluation).where(Evaluation.assessment_id == assessment.id))
     if existing is not None:
-        raise InputProblem(f"the demo already exists: evaluation {existing.id}, "
-                           f"team page {_team_url(base, existing)}")
+        # Run again (e.g. by scripts/run): say where things are; codes are never shown twice.
+        counts = turnout(db, existing)
+        click.echo(f"demo evaluation {existing.id} exists ({existing.state}): "
+                   f"{counts.used} of {counts.issued} slips used")
+        click.echo(f"slips to print: {Path(current_app.instance_path) / f'slips-{existing.id}.html'}")
+        click.echo(f"team page (turnout, close, results): {_team_url(base, existing)}")
+        return
     replace_roster(db, assessment, DEMO_ROSTER)
     evaluation = create_evaluation(db, assessment, Kind.DEMOCRATIC, excellent_cap=3)
     try:
@@ -137,9 +142,10 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
     except EvaluationError as error:
         raise InputProblem(f"--slips: {error}") from None
     open_evaluation(db, evaluation)
-    db.commit()
     html = Path(current_app.instance_path) / f"slips-{evaluation.id}.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
     _write_slips(evaluation, credentials, base, html, None)
+    db.commit()
     click.echo(f"evaluation {evaluation.id}: 示范县 {year} 民主测评, {slip_count} slips, open")
     click.echo(f"team page (turnout, close, results): {_team_url(base, evaluation)}")
     click.echo(f"projector: {_team_url(base, evaluation)}screen")
@@ -237,11 +243,12 @@ def _issue(evaluation_id: int, count: int, base_url: str | None, html: Path | No
         credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"])
     except EvaluationError as error:
         raise InputProblem(str(error)) from None
-    for path in (html, csv_path):
-        if path is not None and not path.parent.is_dir():
-            raise InputProblem(f"{path}: folder does not exist")
+    # The files first: slips whose codes were never written out must not exist.
+    try:
+        _write_slips(evaluation, credentials, base, html, csv_path)
+    except OSError as error:
+        raise InputProblem(f"cannot write the slips: {error}") from None
     db.commit()
-    _write_slips(evaluation, credentials, base, html, csv_path)
 
 
 @click.command("open")

@@ -1,0 +1,135 @@
+"""The team's command line: every command on good input, and one clear line on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import vote
+
+ROSTER_CSV = "姓名,职务,分管工作,排序\n王建国,县委副书记,党建,1\n李秀兰,常务副县长,财政,2\n"
+
+
+def test_demo_creates_an_open_evaluation_with_slips_and_says_where_to_go(runner, app):
+    result = runner.invoke(args=["demo", "--slips", "4"])
+    assert result.exit_code == 0, result.output
+    assert "evaluation 1: 示范县" in result.output and "4 slips, open" in result.output
+    slip_urls = re.findall(r"http://vote\.test/s/[A-Z2-9]{28}", result.output)
+    assert len(slip_urls) == 3
+    assert re.search(r"team page .*http://vote\.test/e/\S+/", result.output)
+    page = Path(app.instance_path, "slips-1.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 4 and "示范县" in page
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "exists (open): 0 of 4 slips used" in again.output
+
+
+def test_create_issue_open_vote_close_results(runner, app, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    created = runner.invoke(args=["evaluation", "create", "--county", "武都区", "--year", "2026",
+                                  "--kind", "interview", "--roster", str(roster),
+                                  "--excellent-cap", "1"])
+    assert created.exit_code == 0, created.output
+    assert "evaluation 1 created (draft), 2 members" in created.output
+    html, urls = tmp_path / "slips.html", tmp_path / "slips.csv"
+    issued = runner.invoke(args=["slips", "issue", "1", "--count", "3", "--html", str(html),
+                                 "--csv", str(urls)])
+    assert issued.exit_code == 0, issued.output
+    rows = list(csv.DictReader(urls.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 3 and all(r["url"] == f"http://vote.test/s/{r['code']}" for r in rows)
+    assert html.read_text(encoding="utf-8").count("<svg") == 3
+    exported = tmp_path / "more.csv"
+    assert runner.invoke(args=["slips", "export", "1", "--count", "2", "--csv",
+                               str(exported)]).exit_code == 0
+    assert len(exported.read_text(encoding="utf-8").splitlines()) - 1 == 2
+    assert runner.invoke(args=["open", "1"]).exit_code == 0
+    assert "open: 0 of 5 slips used" in runner.invoke(args=["turnout", "1"]).output
+    hidden = runner.invoke(args=["results", "1", "--json"])
+    assert hidden.exit_code == 2 and "hidden until the evaluation closes" in hidden.output
+    phone = app.test_client()
+    assert vote(phone, rows[0]["code"], {1: "excellent", 2: "competent"}).status_code == 303
+    closed = runner.invoke(args=["close", "1"])
+    assert closed.exit_code == 0 and "closed and tallied" in closed.output
+    shown = runner.invoke(args=["results", "1", "--json"])
+    assert shown.exit_code == 0, shown.output
+    payload = json.loads(shown.output)
+    assert payload["kind"] == "interview" and payload["ballots"] == 1
+    assert [(m["name"], m["excellent"], m["competent"], m["valid"], m["score"])
+            for m in payload["members"]] == [("王建国", 1, 0, 1, "100.00"),
+                                              ("李秀兰", 0, 1, 1, "80.00")]
+    table = runner.invoke(args=["results", "1"])
+    assert "王建国" in table.output and "得分 100.00" in table.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["open", "99"], "evaluation 99: no such evaluation"),
+        (["close", "99"], "evaluation 99: no such evaluation"),
+        (["results", "99"], "evaluation 99: no such evaluation"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026"],
+         "--roster: the assessment has no roster yet"),
+        (["evaluation", "create", "--county", "武都区", "--year", "1900", "--roster", "ROSTER"],
+         "year: must be between 2000 and 2100, got 1900"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
+          "--closes-at", "tomorrow"], "--closes-at: not an ISO 8601 time"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
+          "--closes-at", "2026-12-01T11:30"], "--closes-at: give the UTC offset"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
+          "--excellent-cap", "5"], "excellent cap must be between 0 and 2, got 5"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "BAD"],
+         "row 3, 排序: must be a whole number >= 1, got 'x'"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "MISSING"],
+         "--roster: cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_message(runner, app, tmp_path, args, message):
+    good, bad = tmp_path / "roster.csv", tmp_path / "bad.csv"
+    good.write_text(ROSTER_CSV, encoding="utf-8")
+    bad.write_text("姓名,职务,排序\n甲,副县长,1\n乙,,x\n", encoding="utf-8")
+    args = [{"ROSTER": str(good), "BAD": str(bad), "MISSING": str(tmp_path / "nope.csv")}
+            .get(a, a) for a in args]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_roster_problems_are_all_listed_and_nothing_is_saved(runner, app, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,职务,排序\n甲,副县长,1\n,副县长,2\n丙,,1\n", encoding="utf-8")
+    result = runner.invoke(args=["evaluation", "create", "--county", "武都区", "--year", "2026",
+                                 "--roster", str(bad)])
+    assert result.exit_code == 2
+    for problem in ("row 3, 姓名: must not be empty", "row 4, 职务: must not be empty",
+                    "排序 1 appears more than once"):
+        assert problem in result.output
+    assert "no such evaluation" in runner.invoke(args=["open", "1"]).output
+
+
+def test_slip_commands_refuse_bad_counts_and_closed_evaluations(runner, app, tmp_path,
+                                                                make_evaluation):
+    setup = make_evaluation()
+    out = tmp_path / "s.csv"
+    for count in ("0", "-3", "5000"):
+        result = runner.invoke(args=["slips", "export", str(setup.evaluation_id), "--count", count,
+                                     "--csv", str(out)])
+        assert result.exit_code == 2 and "slip count must be between 1 and 2000" in result.output
+    assert not out.exists()
+    runner.invoke(args=["close", str(setup.evaluation_id)])
+    result = runner.invoke(args=["slips", "export", str(setup.evaluation_id), "--count", "2",
+                                 "--csv", str(out)])
+    assert result.exit_code == 2 and "closed" in result.output
+
+
+def test_close_due_reports_what_it_closed(runner, app, make_evaluation):
+    import datetime as dt
+
+    past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=5)
+    setup = make_evaluation(closes_at=past)
+    result = runner.invoke(args=["close-due"])
+    assert f"evaluation {setup.evaluation_id} closed at its closing time" in result.output
