@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -122,8 +123,9 @@ DEMO_ROSTER = [
 def demo_command(slip_count: int, base_url: str | None) -> None:
     """Create a demo county with an open democratic evaluation and print its slips."""
     db = get_session()
+    port = os.environ.get("BALLOT_BIND", ":8000").rsplit(":", 1)[-1]
     base = _base_url(base_url or current_app.config["BASE_URL"]
-                     or f"http://{lan_address()}:8000")
+                     or f"http://{lan_address()}:{port}")
     year = dt.date.today().year
     assessment = get_or_create_assessment(db, "示范县", year)
     existing = db.scalar(select(Evaluation).where(Evaluation.assessment_id == assessment.id))
