@@ -45,12 +45,13 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     babel.init_app(app, locale_selector=select_locale)
 
     from ballot import errors
-    from ballot.evaluations.views import bp as team_bp
-    from ballot.voting.views import bp as voting_bp
+    from ballot.accounts import access
 
-    app.register_blueprint(voting_bp)
-    app.register_blueprint(team_bp)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
     errors.init_app(app)
+    app.before_request(access.load_user)
+    app.before_request(_writes_take_the_lock)
     _template_helpers(app)
 
     from ballot.cli import register
@@ -69,18 +70,62 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     return app
 
 
+def _blueprints() -> list[Any]:
+    from ballot.accounts.admin_views import bp as users
+    from ballot.accounts.views import bp as accounts
+    from ballot.assessments.views import bp as setup
+    from ballot.audit.views import bp as audit
+    from ballot.evaluations.views import bp as team
+    from ballot.reports.views import bp as reports
+    from ballot.results.views import bp as results
+    from ballot.scores.sheet_views import bp as sheet
+    from ballot.scores.views import bp as scores
+    from ballot.voting.views import bp as voting
+    from ballot.workspace.views import bp as workspace
+
+    return [voting, accounts, workspace, team, setup, scores, sheet, results, reports, audit,
+            users]
+
+
+def _writes_take_the_lock() -> None:
+    """A staff POST reads then writes; on SQLite it takes the write lock from its first statement
+    so two such requests queue instead of failing. Voting manages its own transactions."""
+    if request.method == "POST" and not (request.endpoint or "").startswith("voting."):
+        from ballot.db import begin_write, get_session
+
+        begin_write(get_session())
+
+
+def _url_or_none(endpoint: str, **values: Any) -> str | None:
+    """url_for, or None for an endpoint that does not exist (a page not built yet)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def _template_helpers(app: Flask) -> None:
     from ballot import labels
+    from ballot.accounts import access
 
     app.jinja_env.globals.update(
         KIND_LABELS=labels.KIND_LABELS,
         STATE_LABELS=labels.STATE_LABELS,
         RATING_LABELS=labels.RATING_LABELS,
         CLOSED_REASON_LABELS=labels.CLOSED_REASON_LABELS,
+        STAGE_LABELS=labels.STAGE_LABELS,
+        ROLE_LABELS=labels.ROLE_LABELS,
+        OFFICE_LABELS=labels.OFFICE_LABELS,
+        GRADE_LABELS=labels.GRADE_LABELS,
         lang_next=_lang_next,
         evaluation_title=labels.evaluation_title,
         evaluation_year_title=labels.evaluation_year_title,
         get_locale=get_locale,
+        url_or_none=_url_or_none,
+        current_user=access.current_user,
     )
 
 

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import json
 import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -19,6 +20,9 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from ballot import migrate
+from ballot.accounts.models import Office, Role, User
+from ballot.accounts.services import AccountError, create_user
+from ballot.assessments.models import County
 from ballot.assessments.services import (
     RosterError,
     RosterRow,
@@ -26,6 +30,7 @@ from ballot.assessments.services import (
     parse_roster_csv,
     replace_roster,
 )
+from ballot.audit.services import record
 from ballot.db import get_session
 from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
@@ -65,7 +70,7 @@ def _base_url(option: str | None) -> str:
 
 
 def _team_url(base: str, evaluation: Evaluation) -> str:
-    return f"{base}/e/{evaluation.manage_key}/"
+    return f"{base}/evaluations/{evaluation.id}/"
 
 
 def lan_address() -> str:
@@ -136,8 +141,17 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
                    f"{counts.used} of {counts.issued} slips used")
         click.echo(f"slips to print: {Path(current_app.instance_path) / f'slips-{existing.id}.html'}")
         click.echo(f"team page (turnout, close, results): {_team_url(base, existing)}")
+        click.echo(f"  sign in with the account in "
+                   f"{Path(current_app.instance_path) / 'demo-account.txt'}")
         return
     replace_roster(db, assessment, DEMO_ROSTER)
+    password = secrets.token_urlsafe(9)
+    if db.scalar(select(User.id).where(User.username == "demo-team")) is None:
+        create_user(db, "demo-team", password, Role.TEAM, display_name="示范考核组")
+        credentials_file = Path(current_app.instance_path) / "demo-account.txt"
+        credentials_file.parent.mkdir(parents=True, exist_ok=True)
+        credentials_file.write_text(f"demo-team {password}\n", encoding="utf-8")
+        credentials_file.chmod(0o600)
     evaluation = create_evaluation(db, assessment, Kind.DEMOCRATIC, excellent_cap=3)
     try:
         credentials = issue_slips(db, evaluation, slip_count, current_app.config["CREDENTIAL_KEY"])
@@ -150,6 +164,8 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
     db.commit()
     click.echo(f"evaluation {evaluation.id}: 示范县 {year} 民主测评, {slip_count} slips, open")
     click.echo(f"team page (turnout, close, results): {_team_url(base, evaluation)}")
+    click.echo(f"  sign in as demo-team, password {password} "
+               f"(kept in {Path(current_app.instance_path) / 'demo-account.txt'})")
     click.echo(f"projector: {_team_url(base, evaluation)}screen")
     click.echo("first slips (open one on a phone):")
     for credential in credentials[:3]:
@@ -193,7 +209,7 @@ def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
         raise InputProblem(str(error)) from None
     db.commit()
     click.echo(f"evaluation {evaluation.id} created (draft), {len(assessment.members)} members")
-    click.echo(f"team page path: /e/{evaluation.manage_key}/")
+    click.echo(f"team page path: /evaluations/{evaluation.id}/")
 
 
 def _parse_closing(text: str | None) -> dt.datetime | None:
@@ -362,7 +378,44 @@ def translate_compile() -> None:
     click.echo("catalogs compiled")
 
 
-COMMANDS = [translate_group, init_command, demo_command, evaluation_group, slips_group, open_command,
+@click.group("user", cls=AppGroup)
+def user_group() -> None:
+    """Accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown on approvals and in the log.")
+@click.option("--office", type=click.Choice([o.value for o in Office]),
+              help="For a reviewer: the office they sign for.")
+@click.option("--county", "counties", multiple=True, help="Limit to this county (repeatable).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given (or read from BALLOT_NEW_PASSWORD).",
+              envvar="BALLOT_NEW_PASSWORD")
+def user_create(username: str, role: str, display_name: str, office: str | None,
+                counties: tuple[str, ...], password: str) -> None:
+    """Create an account, e.g. the first admin: ballot user create admin --role admin."""
+    db = get_session()
+    county_rows = []
+    for name in counties:
+        county = db.scalar(select(County).where(County.name == name))
+        if county is None:
+            raise InputProblem(f"--county: no county named {name!r}")
+        county_rows.append(county)
+    try:
+        user = create_user(db, username, password, Role(role), display_name=display_name,
+                           office=Office(office) if office else None, counties=county_rows)
+    except AccountError as error:
+        raise InputProblem(str(error)) from None
+    record(db, "user.create", actor=None, target=f"user:{user.id}",
+           after={"username": user.username, "role": user.role, "office": user.office,
+                  "counties": [c.name for c in county_rows]})
+    db.commit()
+    click.echo(f"account {user.username} ({user.role}) created")
+
+
+COMMANDS = [user_group, translate_group, init_command, demo_command, evaluation_group, slips_group, open_command,
             close_command, close_due_command, turnout_command, results_command]
 
 

@@ -14,6 +14,34 @@ RATING_LABELS = {
     "incompetent": _l("不称职"),
     "abstain": _l("弃权"),
 }
+STAGE_LABELS = {
+    "setup": _l("准备与录入"),
+    "proposed": _l("考核组已提出建议"),
+    "review": _l("三部门审核中"),
+    "deliberation": _l("领导小组审议中"),
+    "approval": _l("待市委审定"),
+    "approved": _l("市委已审定"),
+}
+ROLE_LABELS = {
+    "admin": _l("管理员"),
+    "team": _l("考核组"),
+    "scorer": _l("评分人"),
+    "reviewer": _l("审核人"),
+    "observer": _l("监督（纪委）"),
+}
+OFFICE_LABELS = {
+    "organization": _l("市委组织部"),
+    "supervision": _l("市督考办"),
+    "poverty": _l("市扶贫办"),
+    "leading_group": _l("市扶贫攻坚领导小组"),
+    "party_committee": _l("市委"),
+}
+GRADE_LABELS = {
+    "excellent": _l("优秀"),
+    "competent": _l("称职"),
+    "basically_competent": _l("基本称职"),
+    "incompetent": _l("不称职"),
+}
 CLOSED_REASON_LABELS = {
     "team": _l("考核组结束"),
     "time": _l("到达结束时间"),

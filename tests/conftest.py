@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ballot import create_app, migrate
+from ballot.accounts.models import Role
+from ballot.accounts.services import create_user
 from ballot.assessments.services import RosterRow, get_or_create_assessment, replace_roster
 from ballot.db import get_session
 from ballot.evaluations.models import Kind
@@ -92,7 +94,7 @@ ROSTER = [
 @dataclass
 class Setup:
     evaluation_id: int
-    manage_key: str
+    assessment_id: int
     credentials: list[str]
     member_ids: list[int]
 
@@ -115,7 +117,7 @@ def make_evaluation(app: Flask):  # type: ignore[no-untyped-def]
             if state == "open":
                 open_evaluation(db, evaluation)
             db.commit()
-            return Setup(evaluation.id, evaluation.manage_key, credentials,
+            return Setup(evaluation.id, assessment.id, credentials,
                          [m.id for m in assessment.members])
 
     return make
@@ -137,3 +139,30 @@ def vote(client: FlaskClient, credential: str, ratings: dict[int, str]):  # type
     reviewed = client.post("/ballot", data=form)
     assert reviewed.status_code == 200, reviewed.get_data(as_text=True)
     return client.post("/ballot/confirm", data=form)
+
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(app: Flask, username: str, role: Role = Role.TEAM, **options):  # type: ignore[no-untyped-def]
+    """An account (committed); returns its id."""
+    with app.app_context():
+        db = get_session()
+        user = create_user(db, username, PASSWORD, role, **options)
+        db.commit()
+        return user.id
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/sign-in")
+    return client.post("/sign-in", data={"csrf_token": token, "username": username,
+                                         "password": password})
+
+
+@pytest.fixture
+def team(app: Flask) -> FlaskClient:
+    """A browser signed in as an assessment-team member with access to every county."""
+    make_user(app, "team1", Role.TEAM, display_name="考核组甲")
+    client = app.test_client()
+    assert sign_in(client, "team1").status_code == 303
+    return client

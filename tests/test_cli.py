@@ -20,7 +20,8 @@ def test_demo_creates_an_open_evaluation_with_slips_and_says_where_to_go(runner,
     assert "evaluation 1: 示范县" in result.output and "4 slips, open" in result.output
     slip_urls = re.findall(r"http://vote\.test/s/[A-Z2-9]{28}", result.output)
     assert len(slip_urls) == 3
-    assert re.search(r"team page .*http://vote\.test/e/\S+/", result.output)
+    assert "team page (turnout, close, results): http://vote.test/evaluations/1/" in result.output
+    assert "sign in as demo-team, password" in result.output
     page = Path(app.instance_path, "slips-1.html").read_text(encoding="utf-8")
     assert page.count("<svg") == 4 and "示范县" in page
     again = runner.invoke(args=["demo"])

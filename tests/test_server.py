@@ -69,7 +69,7 @@ def test_access_log_never_shows_a_credential_a_ballot_url_or_a_voter_address(
         assert confirmed.status_code == 303
         phone.get(f"{server.url}/thanks", timeout=10)
         requests.get(f"{server.url}/s/{setup.credentials[1]}", allow_redirects=False, timeout=10)
-        team = requests.get(f"{server.url}/e/{setup.manage_key}/", timeout=10)
+        team = requests.get(f"{server.url}/sign-in", timeout=10)
         assert team.status_code == 200
     log = server.access_log.read_text()
     lines = log.splitlines()
@@ -77,7 +77,7 @@ def test_access_log_never_shows_a_credential_a_ballot_url_or_a_voter_address(
     assert any('"POST /ballot/confirm HTTP/1.1" 303' in line for line in lines), log
     for credential in setup.credentials:
         assert credential not in log
-    voter_lines = [line for line in lines if "/e/" not in line]
+    voter_lines = [line for line in lines if "/sign-in" not in line]
     assert voter_lines and all("127.0.0.1" not in line for line in voter_lines), voter_lines
-    # Team pages keep their address for the operator.
-    assert any("/e/" in line and line.startswith("127.0.0.1") for line in lines), log
+    # Staff pages keep their address for the operator.
+    assert any("/sign-in" in line and line.startswith("127.0.0.1") for line in lines), log

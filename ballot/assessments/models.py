@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballot.db import Base
@@ -28,6 +28,16 @@ class Assessment(Base):
     __table_args__ = (
         UniqueConstraint("county_id", "year", name="county_year"),
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint(
+            "other_cadres_count >= 0 AND other_cadres_excellent >= 0 "
+            "AND other_cadres_excellent <= other_cadres_count",
+            name="other_cadres_counts",
+        ),
+        CheckConstraint("decimals BETWEEN 0 AND 4", name="decimals_range"),
+        CheckConstraint(
+            "stage IN ('setup', 'proposed', 'review', 'deliberation', 'approval', 'approved')",
+            name="stage_known",
+        ),
     )
 
     #: Surrogate key.
@@ -36,6 +46,23 @@ class Assessment(Base):
     county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)
     #: The assessment year (考核年度).
     year: Mapped[int] = mapped_column(Integer)
+    #: Other assessed county-level cadres counted in the Excellent quota pool (A11.6).
+    other_cadres_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Excellent grades already given to those other cadres (A11.6, SPEC quota decision).
+    other_cadres_excellent: Mapped[int] = mapped_column(Integer, default=0)
+    #: The team's own Excellent ratio, e.g. "0.18" (A13 override, never above 0.20); NULL: computed.
+    quota_ratio: Mapped[str | None] = mapped_column(String(12), default=None)
+    #: Why the team set its own ratio (required with ``quota_ratio``).
+    quota_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    #: Default Excellent cap per ballot for new evaluations (SPEC decision); NULL: no cap.
+    excellent_cap: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Decimals of published figures (SPEC decision: 2).
+    decimals: Mapped[int] = mapped_column(Integer, default=2)
+    #: Once true, P/T/L/H and the roster no longer change (the team locked the inputs).
+    inputs_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where the A15 approval chain stands: setup -> proposed -> review -> deliberation ->
+    #: approval -> approved.
+    stage: Mapped[str] = mapped_column(String(20), default="setup")
 
     county: Mapped[County] = relationship(back_populates="assessments")
     members: Mapped[list[Member]] = relationship(
@@ -68,5 +95,7 @@ class Member(Base):
     portfolio: Mapped[str] = mapped_column(String(200), default="")
     #: Display order on ballots and forms (排序), from 1.
     order: Mapped[int] = mapped_column("order", Integer)
+    #: Last year's grade, for A18 (filled from last year's approved assessment, or by the team).
+    previous_grade: Mapped[str | None] = mapped_column(String(24), default=None)
 
     assessment: Mapped[Assessment] = relationship(back_populates="members")

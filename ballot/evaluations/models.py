@@ -83,8 +83,6 @@ class Evaluation(Base):
     #: Ballots stored when it closed, and how many of them were invalid (paper, over the cap).
     ballots_cast: Mapped[int | None] = mapped_column(Integer, default=None)
     invalid_ballots: Mapped[int | None] = mapped_column(Integer, default=None)
-    #: Random key in the team's turnout and projector URLs until accounts exist.
-    manage_key: Mapped[str] = mapped_column(String(43), unique=True)
 
     assessment: Mapped[Assessment] = relationship()
     tallies: Mapped[list[VoteTally]] = relationship(

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ballot.accounts.models import User
 from ballot.assessments.models import Assessment
+from ballot.audit.services import record
 from ballot.clock import utcnow
 from ballot.db import begin_write
 from ballot.evaluations.models import (
@@ -55,6 +57,7 @@ def create_evaluation(
     *,
     excellent_cap: int | None = None,
     closes_at: dt.datetime | None = None,
+    actor: User | None = None,
 ) -> Evaluation:
     """A draft evaluation over the assessment's roster (A11.3: meeting or interviews)."""
     if not assessment.members:
@@ -69,14 +72,18 @@ def create_evaluation(
         state=State.DRAFT.value,
         excellent_cap=excellent_cap,
         closes_at=closes_at,
-        manage_key=secrets.token_urlsafe(32),
     )
     session.add(evaluation)
     session.flush()
+    record(session, "evaluation.create", actor=actor, assessment_id=assessment.id,
+           target=f"evaluation:{evaluation.id}",
+           after={"kind": kind.value, "excellent_cap": excellent_cap,
+                  "closes_at": closes_at.isoformat() if closes_at else None})
     return evaluation
 
 
-def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str) -> list[str]:
+def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str,
+                actor: User | None = None) -> list[str]:
     """Make ``count`` new slips and return their credentials: the only time they exist in clear.
 
     Slips can be issued while the evaluation is a draft or open, never after it closed.
@@ -94,15 +101,20 @@ def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str) 
             for c in credentials
         ],
     )
+    record(session, "slips.issue", actor=actor, assessment_id=evaluation.assessment_id,
+           target=f"evaluation:{evaluation.id}", after={"count": count})
     return credentials
 
 
-def open_evaluation(session: Session, evaluation: Evaluation) -> None:
+def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None = None) -> None:
     """Start taking ballots. Only a draft opens; a closed evaluation never reopens."""
     if evaluation.state != State.DRAFT:
         raise EvaluationError(f"only a draft evaluation can be opened; this one is {evaluation.state}")
     evaluation.state = State.OPEN.value
     session.flush()
+    record(session, "evaluation.open", actor=actor, assessment_id=evaluation.assessment_id,
+           target=f"evaluation:{evaluation.id}", before={"state": "draft"},
+           after={"state": "open"})
 
 
 def turnout(session: Session, evaluation: Evaluation) -> Turnout:
@@ -116,7 +128,8 @@ def turnout(session: Session, evaluation: Evaluation) -> Turnout:
 
 
 def close_evaluation(
-    session: Session, evaluation_id: int, reason: str, rules: Rules = DEFAULT_RULES
+    session: Session, evaluation_id: int, reason: str, rules: Rules = DEFAULT_RULES,
+    actor: User | None = None,
 ) -> bool:
     """Close an open evaluation and tally it at once, in one write transaction.
 
@@ -139,6 +152,9 @@ def close_evaluation(
     evaluation.invalid_ballots = invalid
     _write_tallies(session, evaluation, ballots - invalid, rules)
     session.flush()
+    record(session, "evaluation.close", actor=actor, assessment_id=evaluation.assessment_id,
+           target=f"evaluation:{evaluation_id}", before={"state": "open"},
+           after={"state": "closed", "reason": reason, "ballots": ballots, "invalid": invalid})
     return True
 
 

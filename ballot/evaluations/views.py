@@ -1,15 +1,11 @@
-"""The team's pages for one evaluation: turnout, projector screen, slips, open/close, results.
-
-Until named accounts exist (the team workspace), each evaluation's pages live under a random
-manage key that the CLI prints; whoever holds that URL runs the evaluation.
-"""
+"""The team's pages for one evaluation: turnout, projector screen, slips, open/close, results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
+from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
 from ballot.db import get_session
 from ballot.errors import render_error
 from ballot.evaluations.models import Evaluation, State
@@ -24,14 +20,17 @@ from ballot.evaluations.services import (
 )
 from ballot.slips.printing import slip_sheets
 
-bp = Blueprint("team", __name__, url_prefix="/e/<key>")
+bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
 
 
-def _evaluation(key: str) -> Evaluation:
+def _evaluation(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # type: ignore[type-arg]
     db = get_session()
-    evaluation = db.scalar(select(Evaluation).where(Evaluation.manage_key == key))
+    evaluation = db.get(Evaluation, evaluation_id)
     if evaluation is None:
+        from flask import abort
+
         abort(404)
+    assessment_for(evaluation.assessment_id, roles)
     if close_if_due(db, evaluation):
         db.commit()
         db.refresh(evaluation)
@@ -39,8 +38,9 @@ def _evaluation(key: str) -> Evaluation:
 
 
 @bp.get("/")
-def dashboard(key: str):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(key)
+@require(*READERS)
+def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(evaluation_id)
     return render_template(
         "team/dashboard.html",
         evaluation=evaluation,
@@ -50,9 +50,10 @@ def dashboard(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/screen")
-def screen(key: str):  # type: ignore[no-untyped-def]
+@require(*READERS)
+def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
-    evaluation = _evaluation(key)
+    evaluation = _evaluation(evaluation_id)
     return render_template(
         "team/screen.html",
         evaluation=evaluation,
@@ -62,44 +63,51 @@ def screen(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/open")
-def open_(key: str):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(key)
+@require(*EDITORS)
+def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(evaluation_id, EDITORS)
     db = get_session()
     try:
-        open_evaluation(db, evaluation)
+        open_evaluation(db, evaluation, actor=current_user())
     except EvaluationError as error:
         db.rollback()
         return render_error(409, _("无法开始测评"), str(error))
     db.commit()
-    return redirect(url_for("team.dashboard", key=key), code=303)
+    return redirect(url_for("team.dashboard", evaluation_id=evaluation_id), code=303)
 
 
 @bp.post("/close")
-def close(key: str):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(key)
+@require(*EDITORS)
+def close(evaluation_id: int):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(evaluation_id, EDITORS)
     db = get_session()
-    if evaluation.state != State.OPEN or not close_evaluation(db, evaluation.id, "team"):
+    if evaluation.state != State.OPEN or not close_evaluation(
+        db, evaluation.id, "team", actor=current_user()
+    ):
         db.rollback()
         return render_error(409, _("无法结束测评"), _("只有进行中的测评可以结束。"))
     db.commit()
-    return redirect(url_for("team.results_page", key=key), code=303)
+    return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
 
 
 @bp.get("/slips")
-def slips_form(key: str):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(key)
+@require(*EDITORS)
+def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(evaluation_id, EDITORS)
     return render_template("team/slips_form.html", evaluation=evaluation, error=None,
                            turnout=turnout(get_session(), evaluation))
 
 
 @bp.post("/slips")
-def slips_issue(key: str):  # type: ignore[no-untyped-def]
+@require(*EDITORS)
+def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
     """Issue N slips and show them for printing: the only time their codes are shown."""
-    evaluation = _evaluation(key)
+    evaluation = _evaluation(evaluation_id, EDITORS)
     db = get_session()
     try:
         count = int(request.form.get("count", ""))
-        credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"])
+        credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"],
+                                  actor=current_user())
     except ValueError:
         return render_template("team/slips_form.html", evaluation=evaluation,
                                error=_("请输入票签数量（整数）。"),
@@ -116,8 +124,9 @@ def slips_issue(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/results")
-def results_page(key: str):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(key)
+@require(*READERS)
+def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
+    evaluation = _evaluation(evaluation_id)
     db = get_session()
     try:
         rows = results(db, evaluation)

@@ -17,6 +17,9 @@ if context.is_offline_mode():
 else:
     engine = make_engine(url)
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy tables; foreign keys must not fire while they do (Alembic docs).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=True)
         with context.begin_transaction():

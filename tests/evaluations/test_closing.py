@@ -56,28 +56,30 @@ def test_closing_tallies_counts_and_vote_scores(app, make_evaluation):
     assert (rows[c].valid, rows[c].abstained, rows[c].score) == (0, 4, None)
 
 
-def test_results_are_hidden_until_close_and_turnout_is_shown(app, client, make_evaluation):
+def test_results_are_hidden_until_close_and_turnout_is_shown(app, team, make_evaluation):
+    client = team
     setup = make_evaluation(slips=3)
     vote(app.test_client(), setup.credentials[0], {setup.member_ids[0]: "excellent"})
-    hidden = client.get(f"/e/{setup.manage_key}/results")
+    hidden = client.get(f"/evaluations/{setup.evaluation_id}/results")
     assert hidden.status_code == 403
     page = hidden.get_data(as_text=True)
     assert "结果不公开" in page and "已投 1 票" in page and "优秀</th>" not in page
-    dashboard = client.get(f"/e/{setup.manage_key}/").get_data(as_text=True)
+    dashboard = client.get(f"/evaluations/{setup.evaluation_id}/").get_data(as_text=True)
     assert "已投 1 票，共发放票签 3 张（33%）" in dashboard
     _close(app, setup.evaluation_id)
-    shown = client.get(f"/e/{setup.manage_key}/results")
+    shown = client.get(f"/evaluations/{setup.evaluation_id}/results")
     assert shown.status_code == 200 and "100.00" in shown.get_data(as_text=True)
 
 
-def test_team_closes_from_its_page_and_lands_on_the_results(app, client, make_evaluation):
+def test_team_closes_from_its_page_and_lands_on_the_results(app, team, make_evaluation):
+    client = team
     setup = make_evaluation()
     vote(app.test_client(), setup.credentials[0], {setup.member_ids[0]: "competent"})
-    token = csrf_token(client, f"/e/{setup.manage_key}/")
-    closed = client.post(f"/e/{setup.manage_key}/close", data={"csrf_token": token})
+    token = csrf_token(client, f"/evaluations/{setup.evaluation_id}/")
+    closed = client.post(f"/evaluations/{setup.evaluation_id}/close", data={"csrf_token": token})
     assert closed.status_code == 303 and closed.headers["Location"].endswith("/results")
     assert "80.00" in client.get(closed.headers["Location"]).get_data(as_text=True)
-    again = client.post(f"/e/{setup.manage_key}/close", data={"csrf_token": token})
+    again = client.post(f"/evaluations/{setup.evaluation_id}/close", data={"csrf_token": token})
     assert again.status_code == 409
 
 

@@ -129,15 +129,14 @@ def test_draft_evaluation_says_not_open_yet(client, make_evaluation):
     assert response.status_code == 403 and "尚未开始" in response.get_data(as_text=True)
 
 
-def test_closed_evaluation_refuses_the_slip_and_a_late_submit(app, make_evaluation):
+def test_closed_evaluation_refuses_the_slip_and_a_late_submit(app, make_evaluation, team):
     setup = make_evaluation()
     a = setup.member_ids[0]
     phone = app.test_client()
     phone.get(f"/s/{setup.credentials[0]}")
     token = csrf_token(phone)
-    team = app.test_client()
-    team_token = csrf_token(team, "/s")
-    assert team.post(f"/e/{setup.manage_key}/close", data={"csrf_token": team_token}).status_code == 303
+    team_token = csrf_token(team, "/home")
+    assert team.post(f"/evaluations/{setup.evaluation_id}/close", data={"csrf_token": team_token}).status_code == 303
     late = phone.post("/ballot/confirm", data={"csrf_token": token, f"m{a}": "excellent"})
     assert late.status_code == 410 and "已经结束" in late.get_data(as_text=True)
     assert app.test_client().get(f"/s/{setup.credentials[1]}").status_code == 410

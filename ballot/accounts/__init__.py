@@ -1,0 +1,1 @@
+"""Named accounts, roles, sign-in and access checks."""

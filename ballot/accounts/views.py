@@ -1,0 +1,61 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ballot.accounts.access import current_user
+from ballot.accounts.services import TooManyAttempts, authenticate
+from ballot.audit.services import record
+from ballot.db import get_session
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("workspace.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():  # type: ignore[no-untyped-def]
+    error = None
+    status = 200
+    if g.get("session_expired"):
+        error = _("您已长时间未操作，请重新登录。")
+    if request.method == "POST":
+        db = get_session()
+        try:
+            user = authenticate(db, request.form.get("username", ""),
+                                request.form.get("password", ""), request.remote_addr or "-")
+        except TooManyAttempts:
+            db.rollback()
+            return render_template("accounts/sign_in.html",
+                                   error=_("登录失败次数过多，请 15 分钟后再试。")), 429
+        if user is None:
+            db.commit()  # keep the failed attempt for the rate limit
+            error, status = _("用户名或密码不正确。"), 401
+        else:
+            record(db, "account.sign_in", actor=user, target=f"user:{user.id}")
+            db.commit()
+            session.clear()
+            session.permanent = True
+            session["user_id"] = user.id
+            session["seen"] = int(time.time())
+            return redirect(_safe_next(request.args.get("next")), code=303)
+    return render_template("accounts/sign_in.html", error=error), status
+
+
+@bp.post("/sign-out")
+def sign_out():  # type: ignore[no-untyped-def]
+    user = current_user()
+    if user is not None:
+        db = get_session()
+        record(db, "account.sign_out", actor=user, target=f"user:{user.id}")
+        db.commit()
+    session.clear()
+    return redirect(url_for("accounts.sign_in"), code=303)

@@ -1,0 +1,1 @@
+"""Reports: XLSX workbook, CSV, print page, city-wide view, SVG charts."""

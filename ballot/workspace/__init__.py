@@ -1,0 +1,1 @@
+"""The signed-in staff's home and the overview of one assessment."""
