@@ -78,13 +78,14 @@ def _blueprints() -> list[Any]:
     from ballot.evaluations.views import bp as team
     from ballot.reports.views import bp as reports
     from ballot.results.views import bp as results
+    from ballot.scores.pt_views import bp as pt
     from ballot.scores.sheet_views import bp as sheet
     from ballot.scores.views import bp as scores
     from ballot.voting.views import bp as voting
     from ballot.workspace.views import bp as workspace
 
-    return [voting, accounts, workspace, team, setup, scores, sheet, results, reports, audit,
-            users]
+    return [voting, accounts, workspace, team, setup, pt, scores, sheet, results, reports,
+            audit, users]
 
 
 def _writes_take_the_lock() -> None:
