@@ -21,6 +21,24 @@ ROSTER_COLUMNS = {
 MAX_ROSTER_ROWS = 200
 
 
+class LockedError(Exception):
+    """A change refused because the inputs are locked or the results are in the approval chain."""
+
+
+def ensure_inputs_open(assessment: Assessment) -> None:
+    """Roster, P/T/L/H and settings change only before the team locks the inputs (A15 procedure)."""
+    if assessment.inputs_locked or assessment.stage != "setup":
+        raise LockedError("inputs are locked for this assessment")
+
+
+def ensure_decisions_open(assessment: Assessment) -> None:
+    """Decisions change only while the team has not proposed (or after a return)."""
+    if assessment.stage != "setup":
+        raise LockedError("the results are in the approval chain; record an amendment instead"
+                          if assessment.stage == "approved" else
+                          "the results are in the approval chain")
+
+
 class RosterError(Exception):
     """A roster file that cannot be imported; ``problems`` lists every bad row, nothing is saved."""
 

@@ -40,8 +40,12 @@ def record(
     target: str = "",
     before: Any = None,
     after: Any = None,
+    actor_label: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits with the change it describes)."""
+    """Append one entry in the caller's transaction (it commits with the change it describes).
+
+    ``actor_label`` names an actor without an account, e.g. "scorer:张三" for a score sheet.
+    """
     if session.get_bind().dialect.name == "postgresql":
         # One writer at a time extends the chain; released at commit or rollback.
         session.execute(text("SELECT pg_advisory_xact_lock(2122)"))
@@ -49,7 +53,7 @@ def record(
     entry = AuditEntry(
         at=utcnow(),
         user_id=actor.id if actor else None,
-        actor=actor.username if actor else "system",
+        actor=actor.username if actor else (actor_label or "system"),
         action=action,
         assessment_id=assessment_id,
         target=target,
