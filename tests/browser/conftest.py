@@ -90,7 +90,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Server]:
     """The product under gunicorn, as an operator runs it, on this test's migrated database."""
-    with running_server(database_url, tmp_path, credential_key=CREDENTIAL_KEY) as server:
+    with running_server(database_url, tmp_path, credential_key=CREDENTIAL_KEY,
+                        workers=1, threads=4) as server:
         yield server
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
@@ -193,17 +195,22 @@ def test_excellent_cap_without_javascript_is_refused_by_the_server_keeping_the_c
 
 
 @pytest.mark.xfail(strict=False, reason="English catalog pending")
-def test_english_link_shows_the_ballot_in_english(evaluation, phone: Phone) -> None:
+def test_english_link_shows_the_ballot_in_english(evaluation, phone_factory) -> None:
     setup = evaluation()
+    phone = phone_factory(javascript=False)
     page = open_slip(phone, setup.credentials[0])
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="English").tap()
     expect(page).to_have_url(f"{phone.base}/ballot")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    ballot = member(page, "张卫东")
-    for label in ("Excellent", "Competent", "Basically competent", "Incompetent", "Abstain"):
-        expect(ballot.get_by_text(label, exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="Check my choices")).to_be_visible()
+    # The page is served whole: no need to wait for words to appear.
+    # Only the words tests/voting already fixes are spelled out; the rest must merely be English.
+    choices = member(page, "张卫东").locator("label.choice").all_inner_texts()
+    assert choices[0] == "Excellent" and choices[2] == "Basically competent", choices
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    assert not [text for text in choices if chinese.search(text)], choices
+    buttons = page.get_by_role("button").all_inner_texts()
+    assert buttons and not [text for text in buttons if chinese.search(text)], buttons
     assert_no_horizontal_scroll(page, "the English ballot")
 
 
@@ -218,15 +225,11 @@ def test_names_are_readable_and_every_rating_is_a_thumb_sized_target(
         assert size >= 16, f"{name} is set in {size}px"
     body_size = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
     assert body_size >= 16
-    labels = page.locator("label.choice")
-    assert labels.count() == 5 * len(ROSTER)
-    small = []
-    for index in range(labels.count()):
-        box = labels.nth(index).bounding_box()
-        assert box is not None
-        if box["height"] < 44 or box["width"] < 44:
-            small.append((labels.nth(index).inner_text(), box))
+    boxes = page.locator("label.choice").evaluate_all(
+        "labels => labels.map(l => [l.innerText, l.getBoundingClientRect().width,"
+        " l.getBoundingClientRect().height])")
+    assert len(boxes) == 5 * len(ROSTER)
+    small = [box for box in boxes if box[1] < 44 or box[2] < 44]
     assert not small, f"touch targets under 44 px: {small}"
-    for button in ("检查选择",):
-        box = page.get_by_role("button", name=button).bounding_box()
-        assert box is not None and box["height"] >= 44, box
+    box = page.get_by_role("button", name="检查选择").bounding_box()
+    assert box is not None and box["height"] >= 44, box
