@@ -179,6 +179,21 @@ def desktop(browser: Browser, server: Server) -> Iterator[Page]:
 
 
 @pytest.fixture
+def team_desktop(app: Flask, desktop: Page, server: Server) -> Page:
+    """The team's laptop, signed in as an assessment-team member."""
+    from ballot.accounts.models import Role
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(app, "team-laptop", Role.TEAM, display_name="考核组")
+    desktop.goto(f"{server.url}/sign-in")
+    desktop.get_by_label("用户名").fill("team-laptop")
+    desktop.get_by_label("密码").fill(PASSWORD)
+    desktop.get_by_role("button", name="登录").click()
+    desktop.wait_for_url(f"{server.url}/home")
+    return desktop
+
+
+@pytest.fixture
 def screenshots(tmp_path: Path) -> Path:
     """Where pictures go: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else the test's tmp dir."""
     if UPDATE_SCREENSHOTS:

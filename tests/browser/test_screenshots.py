@@ -50,11 +50,12 @@ def _vote_over_http(base: str, credential: str, member_id: int) -> None:
 
 
 def test_projector_page_fills_a_1280_screen(
-        evaluation, server, desktop: Page, screenshots: Path) -> None:
+        evaluation, server, team_desktop: Page, screenshots: Path) -> None:
+    desktop = team_desktop
     setup = evaluation(slips=40)
     for credential in setup.credentials[:13]:
         _vote_over_http(server.url, credential, setup.member_ids[0])
-    desktop.goto(f"{server.url}/e/{setup.manage_key}/screen")
+    desktop.goto(f"{server.url}/evaluations/{setup.evaluation_id}/screen")
     expect(desktop.locator(".figures")).to_have_text("13 / 40")
     sizes = desktop.evaluate("() => [document.documentElement.scrollWidth,"
                              " document.documentElement.scrollHeight]")
@@ -64,9 +65,10 @@ def test_projector_page_fills_a_1280_screen(
 
 
 def test_eight_slips_print_on_exactly_one_a4_page(
-        evaluation, server, desktop: Page, screenshots: Path) -> None:
+        evaluation, server, team_desktop: Page, screenshots: Path) -> None:
+    desktop = team_desktop
     setup = evaluation(slips=1)
-    desktop.goto(f"{server.url}/e/{setup.manage_key}/slips")
+    desktop.goto(f"{server.url}/evaluations/{setup.evaluation_id}/slips")
     desktop.get_by_label("生成票签数量").fill("8")
     desktop.get_by_role("button", name="生成并打印").click()
     expect(desktop.locator("article.slip")).to_have_count(8)

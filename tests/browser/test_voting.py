@@ -194,7 +194,6 @@ def test_excellent_cap_without_javascript_is_refused_by_the_server_keeping_the_c
     assert stored_ballots(app) == []
 
 
-@pytest.mark.xfail(strict=False, reason="English catalog pending")
 def test_english_link_shows_the_ballot_in_english(evaluation, phone_factory) -> None:
     setup = evaluation()
     phone = phone_factory(javascript=False)
