@@ -134,7 +134,7 @@ def warm_up(url: str, base_url: str, vote, credentials: list[str]) -> None:  # t
 
 def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -> None:
     print(f"\n== steady · {db} · {args.phones} phones, {args.concurrency} at a time, "
-          f"roster of {args.members} ==")
+          f"roster of {args.members}; product and baseline in {args.rounds} alternating rounds ==")
     with seed.fresh_database(db) as url:
         def meeting(county: str, slips: int) -> seed.Meeting:
             return seed.open_meeting(url, CREDENTIAL_KEY, county=county, members=args.members,
@@ -142,18 +142,27 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
 
         product, product_warm = meeting("产品县", args.phones), meeting("预热县", WARM_UP_VOTES)
         bare, bare_warm = meeting("基线县", args.phones), meeting("基线预热县", WARM_UP_VOTES)
-        with server.running(server.PRODUCT, url, workdir, credential_key=CREDENTIAL_KEY,
-                            workers=args.workers, threads=args.threads) as srv:
-            warm_up(url, srv.url, phones.product_vote, product_warm.credentials)
-            vote_run = phones.play(srv.url, product.credentials, args.concurrency,
-                                   phones.product_vote, seed=args.seed)
-        votes_per_s = report_run("product", "votes", vote_run, phones.PRODUCT_STEPS)
         store = phones.baseline_store(bare.member_ids)
-        with server.running(server.BASELINE, url, workdir, credential_key=CREDENTIAL_KEY,
-                            workers=args.workers, threads=args.threads) as srv:
-            warm_up(url, srv.url, store, bare_warm.credentials)
-            store_run = phones.play(srv.url, bare.credentials, args.concurrency, store,
-                                    seed=args.seed)
+        # Both servers run at once (an idle one costs nothing) and take turns in rounds, so a
+        # change in the machine's load falls on both sides of the ratio alike.
+        with server.running(server.PRODUCT, url, workdir, credential_key=CREDENTIAL_KEY,
+                            workers=args.workers, threads=args.threads) as product_srv, \
+                server.running(server.BASELINE, url, workdir, credential_key=CREDENTIAL_KEY,
+                               workers=args.workers, threads=args.threads) as bare_srv:
+            warm_up(url, product_srv.url, phones.product_vote, product_warm.credentials)
+            warm_up(url, bare_srv.url, store, bare_warm.credentials)
+            vote_runs, store_runs = [], []
+            for turn in range(args.rounds):
+                chunk = slice(turn * args.phones // args.rounds,
+                              (turn + 1) * args.phones // args.rounds)
+                vote_runs.append(phones.play(product_srv.url, product.credentials[chunk],
+                                             args.concurrency, phones.product_vote,
+                                             seed=args.seed * 100 + turn))
+                store_runs.append(phones.play(bare_srv.url, bare.credentials[chunk],
+                                              args.concurrency, store,
+                                              seed=args.seed * 100 + turn))
+        vote_run, store_run = phones.combine(vote_runs), phones.combine(store_runs)
+        votes_per_s = report_run("product", "votes", vote_run, phones.PRODUCT_STEPS)
         stores_per_s = report_run("baseline", "stores", store_run, phones.BASELINE_STEPS)
         ratio = votes_per_s / stores_per_s if stores_per_s else 0.0
         met = verdicts.target(f"steady {db}: votes/s >= {RATIO_TARGET} x baseline stores/s",
@@ -256,6 +265,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--phones", type=int, default=1000, help="phones in the steady run")
     parser.add_argument("--concurrency", type=int, default=64, help="phones at a time (steady)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="turns the product and the baseline take (steady)")
     parser.add_argument("--members", type=int, default=12, help="roster size on the ballots")
     parser.add_argument("--burst-phones", type=int, default=1000)
     parser.add_argument("--close-ballots", type=int, default=10_000)
