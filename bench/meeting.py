@@ -125,6 +125,14 @@ def check_stored(verdicts: Verdicts, label: str, url: str, evaluation_id: int,
     verdicts.check(not run.errors, f"{label}: {len(run.errors)} failed votes")
 
 
+def report_server_problems(srv: server.Server) -> None:
+    lines = srv.problems()
+    if lines:
+        print(f"    gunicorn error log: {len(lines)} problem lines, e.g.")
+        for line in lines[:3]:
+            print(f"      {line[:150]}")
+
+
 def warm_up(url: str, base_url: str, vote, credentials: list[str]) -> None:  # type: ignore[no-untyped-def]
     """A few votes first, so every worker has loaded its templates and opened its connections."""
     run = phones.play(base_url, credentials, 8, vote, seed=99)
@@ -161,6 +169,8 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
                 store_runs.append(phones.play(bare_srv.url, bare.credentials[chunk],
                                               args.concurrency, store,
                                               seed=args.seed * 100 + turn))
+            report_server_problems(product_srv)
+            report_server_problems(bare_srv)
         vote_run, store_run = phones.combine(vote_runs), phones.combine(store_runs)
         votes_per_s = report_run("product", "votes", vote_run, phones.PRODUCT_STEPS)
         stores_per_s = report_run("baseline", "stores", store_run, phones.BASELINE_STEPS)
@@ -195,6 +205,7 @@ def burst(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) 
             warm_up(url, srv.url, phones.product_vote, warm.credentials)
             run = phones.play(srv.url, crowd.credentials, args.burst_phones,
                               phones.product_vote, seed=args.seed)
+            report_server_problems(srv)
         report_run("product", "votes", run, phones.PRODUCT_STEPS)
         met = verdicts.target(f"burst {db}: zero errors for {args.burst_phones} phones",
                               not run.errors)

@@ -70,9 +70,12 @@ async def product_vote(session: aiohttp.ClientSession, credential: str,
     async def timed(request: Awaitable[aiohttp.ClientResponse], status: int,
                     step: str) -> str:
         began = time.perf_counter()
-        async with await request as response:
-            body = await response.text()
-            _expect(response, status, step)
+        try:
+            async with await request as response:
+                body = await response.text()
+                _expect(response, status, step)
+        except (aiohttp.ClientError, TimeoutError) as problem:
+            raise VoteFailed(f"{step}: {type(problem).__name__}: {problem}") from problem
         steps.append(time.perf_counter() - began)
         return body
 
@@ -101,9 +104,12 @@ def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
         ratings = random_ratings(member_ids, rng)
         form = {"credential": credential, **{f"m{m}": r for m, r in ratings.items()}}
         start = time.perf_counter()
-        async with session.post("/spend", data=form, allow_redirects=False) as response:
-            await response.read()
-            _expect(response, 303, BASELINE_STEPS[0])
+        try:
+            async with session.post("/spend", data=form, allow_redirects=False) as response:
+                await response.read()
+                _expect(response, 303, BASELINE_STEPS[0])
+        except (aiohttp.ClientError, TimeoutError) as problem:
+            raise VoteFailed(f"{BASELINE_STEPS[0]}: {type(problem).__name__}: {problem}") from problem
         latency = time.perf_counter() - start
         rated = sum(1 for r in ratings.values() if r != "abstain")
         return Outcome(True, latency, [latency], rated)
@@ -127,9 +133,9 @@ async def _play(base_url: str, credentials: Sequence[str], concurrency: int,
             ) as session:
                 try:
                     outcomes.append(await vote(session, credential, rng))
-                except (VoteFailed, aiohttp.ClientError, TimeoutError) as problem:
+                except VoteFailed as problem:
                     outcomes.append(Outcome(False, time.perf_counter() - start,
-                                            error=f"{type(problem).__name__}: {problem}"))
+                                            error=str(problem)))
 
     await asyncio.gather(*(phone_queue() for _ in range(min(concurrency, len(credentials)))))
     return outcomes

@@ -24,9 +24,16 @@ BASELINE = "bench.baseline_app:create_app()"
 @dataclass(frozen=True)
 class Server:
     url: str
-    host: str
-    port: int
     pid: int
+    error_log: Path
+
+    def problems(self) -> list[str]:
+        """Lines of gunicorn's error log that tell of a killed worker or a failed request."""
+        if not self.error_log.exists():
+            return []
+        signs = ("WORKER TIMEOUT", "Error", "Traceback", "exception", "Killed", "SIGKILL")
+        return [line for line in self.error_log.read_text().splitlines()
+                if any(sign in line for sign in signs)]
 
 
 def _free_port() -> int:
@@ -41,7 +48,7 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
     """Run gunicorn on a loopback port until the block ends; the database must be migrated."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    name = app.split(":")[0].rsplit(".", 1)[-1]
+    name = f"{app.split(':')[0].rsplit('.', 1)[-1]}-{port}"
     error_log = workdir / f"{name}-error.log"
     env = {
         **os.environ,
@@ -75,7 +82,7 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start in 30 s")
             time.sleep(0.1)
-        yield Server(url, "127.0.0.1", port, process.pid)
+        yield Server(url, process.pid, error_log)
     finally:
         process.terminate()
         try:
