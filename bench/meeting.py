@@ -188,8 +188,8 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
                                        "at 64", vote_p99 < P99_TARGET_MS)
             print(f"  p99      any request {request_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: "
                   f"{met}); whole vote {vote_p99:.1f} ms (< {P99_TARGET_MS:.0f} ms: {met_vote})")
-        check_stored(verdicts, "product", url, product.evaluation_id, vote_run)
-        check_stored(verdicts, "baseline", url, bare.evaluation_id, store_run)
+        check_stored(verdicts, f"steady {db} product", url, product.evaluation_id, vote_run)
+        check_stored(verdicts, f"steady {db} baseline", url, bare.evaluation_id, store_run)
 
 
 def burst(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -> None:
@@ -210,7 +210,7 @@ def burst(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) 
         met = verdicts.target(f"burst {db}: zero errors for {args.burst_phones} phones",
                               not run.errors)
         print(f"  errors   {len(run.errors)} of {len(run.outcomes)} (target 0: {met})")
-        check_stored(verdicts, "product", url, crowd.evaluation_id, run)
+        check_stored(verdicts, f"burst {db} product", url, crowd.evaluation_id, run)
 
 
 def close(db: str, args: argparse.Namespace, verdicts: Verdicts) -> None:
