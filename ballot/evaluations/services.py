@@ -11,7 +11,21 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
@@ -159,34 +173,65 @@ def close_evaluation(
 
 
 def _shuffle_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
-    """Delete and re-insert the evaluation's ballots in a random order; return (all, invalid)."""
+    """Rewrite the evaluation's ballots and ratings in a random order under new random keys;
+    return (all, invalid).
+
+    The order (``secrets.SystemRandom``) and the new keys (``secrets.token_hex``) are drawn here;
+    a temporary table maps each old key to its new key and place, and the database copies the
+    rows in that order with ``INSERT ... SELECT``, so the ratings never travel through Python.
+    The copies are written before the originals are deleted, all in the caller's transaction:
+    row order, rowid / ctid and xmin follow the shuffle, not the order of casting.
+    """
     ballot_rows = session.execute(
         select(Ballot.id, Ballot.valid).where(Ballot.evaluation_id == evaluation_id)
     ).all()
-    rating_rows = session.execute(
-        select(BallotRating.ballot_id, BallotRating.member_id, BallotRating.rating)
-        .join(Ballot, Ballot.id == BallotRating.ballot_id)
-        .where(Ballot.evaluation_id == evaluation_id)
-    ).all()
-    by_ballot: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for ballot_id, member_id, rating in rating_rows:
-        by_ballot[ballot_id].append((member_id, rating))
-    ballot_ids = select(Ballot.id).where(Ballot.evaluation_id == evaluation_id)
-    session.execute(delete(BallotRating).where(BallotRating.ballot_id.in_(ballot_ids)))
-    session.execute(delete(Ballot).where(Ballot.evaluation_id == evaluation_id))
+    if not ballot_rows:
+        return 0, 0
     order = list(ballot_rows)
     secrets.SystemRandom().shuffle(order)
-    new_ballots = []
-    new_ratings = []
-    for old_id, valid in order:
-        new_id = secrets.token_hex(16)
-        new_ballots.append({"id": new_id, "evaluation_id": evaluation_id, "valid": valid})
-        for member_id, rating in by_ballot.get(old_id, ()):
-            new_ratings.append({"ballot_id": new_id, "member_id": member_id, "rating": rating})
-    if new_ballots:
-        session.execute(insert(Ballot), new_ballots)
-    if new_ratings:
-        session.execute(insert(BallotRating), new_ratings)
+    reorder = Table(
+        "ballot_reorder",
+        MetaData(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("old_id", String(32), nullable=False),
+        Column("new_id", String(32), nullable=False),
+        Column("valid", Boolean, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    connection = session.connection()
+    reorder.create(connection)
+    session.execute(
+        insert(reorder),
+        [
+            {"position": position, "old_id": old_id, "new_id": secrets.token_hex(16),
+             "valid": valid}
+            for position, (old_id, valid) in enumerate(order)
+        ],
+    )
+    session.execute(
+        insert(Ballot).from_select(
+            ["id", "evaluation_id", "valid"],
+            select(reorder.c.new_id, literal(evaluation_id), reorder.c.valid)
+            .order_by(reorder.c.position),
+        )
+    )
+    session.execute(
+        insert(BallotRating).from_select(
+            ["ballot_id", "member_id", "rating"],
+            select(reorder.c.new_id, BallotRating.member_id, BallotRating.rating)
+            .join(reorder, reorder.c.old_id == BallotRating.ballot_id)
+            .order_by(reorder.c.position, BallotRating.member_id),
+        )
+    )
+    # No ORM bookkeeping: no ballot or rating object is loaded, and returning 300,000 deleted
+    # keys to Python only to find none costs more than the delete itself.
+    unsynchronized = {"synchronize_session": False}
+    old_ids = select(reorder.c.old_id)
+    session.execute(delete(BallotRating).where(BallotRating.ballot_id.in_(old_ids)),
+                    execution_options=unsynchronized)
+    session.execute(delete(Ballot).where(Ballot.id.in_(old_ids)),
+                    execution_options=unsynchronized)
+    reorder.drop(connection)
     invalid = sum(1 for _, valid in ballot_rows if not valid)
     return len(ballot_rows), invalid
 

@@ -1,0 +1,1 @@
+"""The meeting benchmark (``python -m bench.meeting``): never imported by the product."""

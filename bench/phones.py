@@ -1,0 +1,155 @@
+"""Simulated phones: each has its own connection and cookie jar and does what a browser does.
+
+A product vote is four requests: open the slip (303), load the ballot (read the CSRF token and
+the member fields from the page), submit for review (200) and confirm (303). A baseline store is
+one ``POST /spend``. Latencies are taken around each request and around the whole vote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench.seed import random_ratings
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+MEMBER_FIELD = re.compile(r'name="m(\d+)"')
+PRODUCT_STEPS = ("open /s/<code>", "GET /ballot", "POST /ballot", "POST /ballot/confirm")
+BASELINE_STEPS = ("POST /spend",)
+#: Longest a phone waits for one response: far past anything a voter would accept.
+TIMEOUT = aiohttp.ClientTimeout(total=120)
+
+
+class VoteFailed(Exception):
+    """A phone did not get the response a voter expects at some step."""
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    #: Seconds for the whole vote (all its requests), and for each request.
+    latency: float
+    steps: list[float] = field(default_factory=list)
+    #: Rating rows this vote should have stored (members not left blank).
+    rated: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome]
+    wall: float
+    client_cpu: float
+
+    @property
+    def succeeded(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def _expect(response: aiohttp.ClientResponse, status: int, step: str) -> None:
+    if response.status != status:
+        raise VoteFailed(f"{step}: HTTP {response.status}, expected {status}")
+
+
+async def product_vote(session: aiohttp.ClientSession, credential: str,
+                       rng: random.Random) -> Outcome:
+    """One voter's full vote through the product's pages."""
+    steps: list[float] = []
+    start = time.perf_counter()
+
+    async def timed(request: Awaitable[aiohttp.ClientResponse], status: int,
+                    step: str) -> str:
+        began = time.perf_counter()
+        try:
+            async with await request as response:
+                body = await response.text()
+                _expect(response, status, step)
+        except (aiohttp.ClientError, TimeoutError) as problem:
+            raise VoteFailed(f"{step}: {type(problem).__name__}: {problem}") from problem
+        steps.append(time.perf_counter() - began)
+        return body
+
+    await timed(session.get(f"/s/{credential}", allow_redirects=False), 303, PRODUCT_STEPS[0])
+    page = await timed(session.get("/ballot"), 200, PRODUCT_STEPS[1])
+    token = CSRF.search(page)
+    member_ids = [int(m) for m in dict.fromkeys(MEMBER_FIELD.findall(page))]
+    if token is None or not member_ids:
+        raise VoteFailed("GET /ballot: no CSRF token or no member fields on the page")
+    ratings = random_ratings(member_ids, rng)
+    form = {"csrf_token": token.group(1), **{f"m{m}": r for m, r in ratings.items()}}
+    review = await timed(session.post("/ballot", data=form), 200, PRODUCT_STEPS[2])
+    if "/ballot/confirm" not in review:
+        raise VoteFailed("POST /ballot: the review page has no confirm form")
+    await timed(session.post("/ballot/confirm", data=form, allow_redirects=False), 303,
+                PRODUCT_STEPS[3])
+    rated = sum(1 for r in ratings.values() if r != "abstain")
+    return Outcome(True, time.perf_counter() - start, steps, rated)
+
+
+def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
+    """One store on the baseline app, with ratings drawn as a voter's would be."""
+
+    async def store(session: aiohttp.ClientSession, credential: str,
+                    rng: random.Random) -> Outcome:
+        ratings = random_ratings(member_ids, rng)
+        form = {"credential": credential, **{f"m{m}": r for m, r in ratings.items()}}
+        start = time.perf_counter()
+        try:
+            async with session.post("/spend", data=form, allow_redirects=False) as response:
+                await response.read()
+                _expect(response, 303, BASELINE_STEPS[0])
+        except (aiohttp.ClientError, TimeoutError) as problem:
+            raise VoteFailed(f"{BASELINE_STEPS[0]}: {type(problem).__name__}: {problem}") from problem
+        latency = time.perf_counter() - start
+        rated = sum(1 for r in ratings.values() if r != "abstain")
+        return Outcome(True, latency, [latency], rated)
+
+    return store
+
+
+async def _play(base_url: str, credentials: Sequence[str], concurrency: int,
+                vote: Callable[..., Awaitable[Outcome]], seed: int) -> list[Outcome]:
+    pending = iter(enumerate(credentials))
+    outcomes: list[Outcome] = []
+
+    async def phone_queue() -> None:
+        for index, credential in pending:
+            rng = random.Random(seed * 1_000_003 + index)
+            start = time.perf_counter()
+            # Each phone is a new client: its own TCP connection and its own cookies.
+            async with aiohttp.ClientSession(
+                base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT,
+                connector=aiohttp.TCPConnector(limit=1),
+            ) as session:
+                try:
+                    outcomes.append(await vote(session, credential, rng))
+                except VoteFailed as problem:
+                    outcomes.append(Outcome(False, time.perf_counter() - start,
+                                            error=str(problem)))
+
+    await asyncio.gather(*(phone_queue() for _ in range(min(concurrency, len(credentials)))))
+    return outcomes
+
+
+def play(base_url: str, credentials: Sequence[str], concurrency: int,
+         vote: Callable[..., Awaitable[Outcome]], seed: int = 1) -> Run:
+    """Let every credential vote, ``concurrency`` phones at a time; stops when all have voted."""
+    cpu, start = time.process_time(), time.perf_counter()
+    outcomes = asyncio.run(_play(base_url, credentials, concurrency, vote, seed))
+    return Run(outcomes, time.perf_counter() - start, time.process_time() - cpu)
+
+
+def combine(runs: Sequence[Run]) -> Run:
+    """Runs played in turns, as one: their outcomes, and their walls and CPU times added."""
+    return Run([o for run in runs for o in run.outcomes], sum(r.wall for r in runs),
+               sum(r.client_cpu for r in runs))

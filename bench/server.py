@@ -1,0 +1,92 @@
+"""Start an app under gunicorn with deploy/gunicorn.conf.py, as an operator would.
+
+Same approach as tests/support/server.py, but workers and threads keep the deploy defaults unless
+given, and this work tree's code is imported (PYTHONPATH), not an installed copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = "ballot:create_app()"
+BASELINE = "bench.baseline_app:create_app()"
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+    error_log: Path
+
+    def problems(self) -> list[str]:
+        """Lines of gunicorn's error log that tell of a killed worker or a failed request."""
+        if not self.error_log.exists():
+            return []
+        signs = ("WORKER TIMEOUT", "Error", "Traceback", "exception", "Killed", "SIGKILL")
+        return [line for line in self.error_log.read_text().splitlines()
+                if any(sign in line for sign in signs)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
+            workers: int | None = None, threads: int | None = None) -> Iterator[Server]:
+    """Run gunicorn on a loopback port until the block ends; the database must be migrated."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    name = f"{app.split(':')[0].rsplit('.', 1)[-1]}-{port}"
+    error_log = workdir / f"{name}-error.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        "DATABASE_URL": database_url,
+        "BALLOT_SECRET_KEY": "bench-secret",
+        "BALLOT_CREDENTIAL_KEY": credential_key,
+        "BALLOT_BASE_URL": url,
+        "BALLOT_BIND": f"127.0.0.1:{port}",
+        # An operator keeps the access log on; it costs the product and the baseline alike.
+        "BALLOT_ACCESS_LOG": str(workdir / f"{name}-access.log"),
+        "BALLOT_ERROR_LOG": str(error_log),
+    }
+    if workers is not None:
+        env["BALLOT_WORKERS"] = str(workers)
+    if threads is not None:
+        env["BALLOT_THREADS"] = str(threads)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), app],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                log = error_log.read_text() if error_log.exists() else ""
+                raise RuntimeError(f"gunicorn exited:\n{log}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start in 30 s")
+            time.sleep(0.1)
+        yield Server(url, process.pid, error_log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
