@@ -112,10 +112,16 @@ class Slip(Base):
     spent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+#: On SQLite, ballots and ratings live in WITHOUT ROWID tables: rows are stored and returned in
+#: the order of their random keys, and no rowid records the order of insertion.
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
 class Ballot(Base):
     """A submitted ballot. Its key is random, so key order says nothing about cast order."""
 
     __tablename__ = "ballot"
+    __table_args__ = NO_ROWID
 
     #: 128 random bits, hex.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -133,7 +139,7 @@ class BallotRating(Base):
     """One rating on one ballot; a member left blank (abstain) has no row."""
 
     __tablename__ = "rating"
-    __table_args__ = (CheckConstraint(_in("rating", RATING_VALUES), name="rating_known"),)
+    __table_args__ = (CheckConstraint(_in("rating", RATING_VALUES), name="rating_known"), NO_ROWID)
 
     #: The ballot.
     ballot_id: Mapped[str] = mapped_column(

@@ -147,9 +147,10 @@ def close_evaluation(
 ) -> bool:
     """Close an open evaluation and tally it at once, in one write transaction.
 
-    Returns False when it was not open (someone else closed it first). The ballots are rewritten
-    in a random order with new keys, so neither the order the database returns them in nor any
-    row metadata reveals the order they were cast (SPEC "Ballots").
+    Returns False when it was not open (someone else closed it first). Neither the order the
+    database returns ballots in nor any row metadata reveals the order they were cast (SPEC
+    "Ballots"): SQLite stores them by random key from the start; on PostgreSQL they are
+    rewritten here in a random order with new keys.
     """
     begin_write(session)
     closed = session.execute(
@@ -160,7 +161,11 @@ def close_evaluation(
     if closed.rowcount != 1:
         session.rollback()
         return False
-    ballots, invalid = _shuffle_ballots(session, evaluation_id)
+    if session.get_bind().dialect.name == "sqlite":
+        # WITHOUT ROWID tables keyed by random ballot ids: storage order is already random.
+        ballots, invalid = _count_ballots(session, evaluation_id)
+    else:
+        ballots, invalid = _shuffle_ballots(session, evaluation_id)
     evaluation = session.get_one(Evaluation, evaluation_id)
     evaluation.ballots_cast = ballots
     evaluation.invalid_ballots = invalid
@@ -172,6 +177,15 @@ def close_evaluation(
     return True
 
 
+def _count_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
+    """(all, invalid) ballots of the evaluation."""
+    total, invalid = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Ballot.valid, 0), else_=1)), 0))
+        .where(Ballot.evaluation_id == evaluation_id)
+    ).one()
+    return int(total), int(invalid)
+
+
 def _shuffle_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
     """Rewrite the evaluation's ballots and ratings in a random order under new random keys;
     return (all, invalid).
@@ -180,7 +194,8 @@ def _shuffle_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
     a temporary table maps each old key to its new key and place, and the database copies the
     rows in that order with ``INSERT ... SELECT``, so the ratings never travel through Python.
     The copies are written before the originals are deleted, all in the caller's transaction:
-    row order, rowid / ctid and xmin follow the shuffle, not the order of casting.
+    row order, ctid and xmin follow the shuffle, not the order of casting (PostgreSQL, whose
+    heap keeps insertion order; SQLite's WITHOUT ROWID tables need no rewrite).
     """
     ballot_rows = session.execute(
         select(Ballot.id, Ballot.valid).where(Ballot.evaluation_id == evaluation_id)

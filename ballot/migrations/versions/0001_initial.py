@@ -75,7 +75,8 @@ def upgrade() -> None:
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
     sa.Column('valid', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_ballot_evaluation_id_evaluation')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_evaluation_id'), ['evaluation_id'], unique=False)
@@ -113,7 +114,8 @@ def upgrade() -> None:
     sa.CheckConstraint("rating IN ('excellent', 'competent', 'basically_competent', 'incompetent')", name=op.f('ck_rating_rating_known')),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_rating_ballot_id_ballot'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_rating_member_id_member')),
-    sa.PrimaryKeyConstraint('ballot_id', 'member_id', name=op.f('pk_rating'))
+    sa.PrimaryKeyConstraint('ballot_id', 'member_id', name=op.f('pk_rating')),
+    sqlite_with_rowid=False,
     )
 
 
