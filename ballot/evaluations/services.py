@@ -295,12 +295,14 @@ def close_if_due(session: Session, evaluation: Evaluation, now: dt.datetime | No
 
 
 def close_if_all_used(session: Session, evaluation_id: int) -> bool:
-    """Close an open evaluation once every issued slip has been used."""
+    """Close an open evaluation once every issued slip has been used (one indexed look-up)."""
+    unused = session.scalar(
+        select(Slip.id).where(Slip.evaluation_id == evaluation_id, Slip.spent.is_(False)).limit(1)
+    )
+    if unused is not None:
+        return False
     evaluation = session.get_one(Evaluation, evaluation_id)
     if evaluation.state != State.OPEN:
-        return False
-    counts = turnout(session, evaluation)
-    if counts.issued == 0 or counts.used < counts.issued:
         return False
     return close_evaluation(session, evaluation_id, "all_slips_used")
 

@@ -10,9 +10,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from ballot.clock import utcnow
 from ballot.db import begin_write
 from ballot.evaluations.models import (
     RATING_VALUES,
@@ -25,6 +26,7 @@ from ballot.evaluations.models import (
 )
 from ballot.evaluations.services import close_if_due
 from ballot.slips.credentials import credential_hash
+from ballot.voting.ballot_view import BallotView, ballot_view
 
 #: Form value for "no rating for this member".
 ABSTAIN = "abstain"
@@ -58,48 +60,57 @@ class Choices:
         return sum(1 for r in self.by_member.values() if r == Rating.EXCELLENT)
 
 
-def find_slip(session: Session, key: str, credential: str, *, lock: bool = False) -> Evaluation:
+@dataclass(frozen=True)
+class SlipCheck:
+    """A slip that may vote: the open evaluation it belongs to."""
+
+    evaluation_id: int
+
+
+def find_slip(session: Session, key: str, credential: str, *, lock: bool = False) -> SlipCheck:
     """The open evaluation a credential votes in, or SlipProblem saying why it cannot vote.
 
-    An evaluation past its closing time is closed here, on first contact.
+    One query reads the slip and its evaluation's state. An evaluation past its closing time is
+    closed here, on first contact.
     """
-    row = session.execute(
-        select(Slip.spent, Slip.evaluation_id).where(
-            Slip.credential_hash == credential_hash(key, credential)
-        )
-    ).one_or_none()
+    query = (
+        select(Slip.spent, Evaluation.id, Evaluation.state, Evaluation.closes_at)
+        .join(Evaluation, Evaluation.id == Slip.evaluation_id)
+        .where(Slip.credential_hash == credential_hash(key, credential))
+    )
+    if lock:
+        # Closing takes the evaluation row exclusively, so it waits for ballots being cast
+        # (PostgreSQL; SQLite serializes writers anyway).
+        query = query.with_for_update(read=True, of=Evaluation)
+    row = session.execute(query).one_or_none()
     if row is None:
         raise SlipProblem("unknown")
-    spent, evaluation_id = row
-    query = select(Evaluation).where(Evaluation.id == evaluation_id)
-    if lock:
-        # Closing takes this row exclusively, so it waits for ballots being cast (PostgreSQL).
-        query = query.with_for_update(read=True)
-    evaluation = session.scalars(query).one()
-    if evaluation.state == State.OPEN and close_if_due(session, evaluation):
-        session.commit()
+    spent, evaluation_id, state, closes_at = row
+    if state == State.OPEN and closes_at is not None and closes_at <= utcnow():
+        if close_if_due(session, session.get_one(Evaluation, evaluation_id)):
+            session.commit()
         raise SlipProblem("closed")
-    if evaluation.state == State.CLOSED:
+    if state == State.CLOSED:
         raise SlipProblem("closed")
     if spent:
         raise SlipProblem("used")
-    if evaluation.state != State.OPEN:
+    if state != State.OPEN:
         raise SlipProblem("not_open")
-    return evaluation
+    return SlipCheck(evaluation_id)
 
 
-def read_choices(evaluation: Evaluation, form: Mapping[str, str]) -> Choices:
+def read_choices(view: BallotView, form: Mapping[str, str]) -> Choices:
     """Validate the submitted ratings against the roster and the Excellent cap.
 
     Fields are ``m<member id>``; a missing field or ``abstain`` means no rating. Any other
     field naming a member, or a value that is not a rating, is a tampered form.
     """
-    members = {f"m{m.id}": m.id for m in evaluation.members}
+    fields = {m.field: m.id for m in view.members}
     for name in form:
-        if name.startswith("m") and name not in members:
+        if name.startswith("m") and name not in fields:
             raise BallotProblem("unknown_member")
     by_member: dict[int, str | None] = {}
-    for field, member_id in members.items():
+    for field, member_id in fields.items():
         value = form.get(field, ABSTAIN) or ABSTAIN
         if value == ABSTAIN:
             by_member[member_id] = None
@@ -108,7 +119,7 @@ def read_choices(evaluation: Evaluation, form: Mapping[str, str]) -> Choices:
         else:
             raise BallotProblem("unknown_rating")
     choices = Choices(by_member)
-    cap = evaluation.excellent_cap
+    cap = view.excellent_cap
     if cap is not None and choices.excellent > cap:
         raise BallotProblem("over_cap", cap=cap, given=choices.excellent)
     return choices
@@ -120,8 +131,8 @@ def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, 
     Raises SlipProblem("used") when another submit of the same slip got there first.
     """
     begin_write(session)
-    evaluation = find_slip(session, key, credential, lock=True)
-    choices = read_choices(evaluation, form)
+    evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
+    choices = read_choices(ballot_view(session, evaluation_id), form)
     spent = session.execute(
         update(Slip)
         .where(
@@ -133,11 +144,12 @@ def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, 
     if spent.rowcount != 1:
         raise SlipProblem("used")
     ballot_id = secrets.token_hex(16)
-    session.add(Ballot(id=ballot_id, evaluation_id=evaluation.id, valid=True))
-    session.add_all(
-        BallotRating(ballot_id=ballot_id, member_id=member_id, rating=rating)
+    session.execute(insert(Ballot).values(id=ballot_id, evaluation_id=evaluation_id, valid=True))
+    ratings = [
+        {"ballot_id": ballot_id, "member_id": member_id, "rating": rating}
         for member_id, rating in choices.by_member.items()
         if rating is not None
-    )
-    session.flush()
-    return evaluation.id
+    ]
+    if ratings:
+        session.execute(insert(BallotRating), ratings)
+    return evaluation_id

@@ -8,9 +8,11 @@ from werkzeug.wrappers import Response
 
 from ballot.db import get_session
 from ballot.errors import render_error
-from ballot.evaluations.models import Evaluation
+from ballot.evaluations.models import RATING_VALUES
 from ballot.evaluations.services import close_if_all_used
+from ballot.labels import RATING_LABELS
 from ballot.slips.credentials import normalize
+from ballot.voting.ballot_view import BallotView, ballot_view
 from ballot.voting.services import (
     ABSTAIN,
     BallotProblem,
@@ -78,7 +80,7 @@ def enter_code():  # type: ignore[no-untyped-def]
     return render_template("voting/enter_code.html", error=None)
 
 
-def _current() -> tuple[str, Evaluation] | tuple[None, tuple[str, int]]:
+def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
     credential = session.get(SLIP_KEY)
     if not credential:
         page = render_template(
@@ -87,20 +89,27 @@ def _current() -> tuple[str, Evaluation] | tuple[None, tuple[str, int]]:
             message=_("没有找到您的票签。请用手机重新扫描票签上的二维码。"),
         )
         return None, (page, 400)
+    db = get_session()
     try:
-        return credential, find_slip(get_session(), _key(), credential)
+        return credential, ballot_view(db, find_slip(db, _key(), credential).evaluation_id)
     except SlipProblem as problem:
         return None, _problem_page(problem)
 
 
-def _ballot_page(evaluation: Evaluation, chosen: dict[int, str | None], error: str | None,
+def _labels() -> dict[str, str]:
+    """The rating names in the visitor's language, translated once per page, not per button."""
+    return {key: str(label) for key, label in RATING_LABELS.items()}
+
+
+def _ballot_page(evaluation: BallotView, chosen: dict[int, str | None], error: str | None,
                  status: int = 200):  # type: ignore[no-untyped-def]
     return render_template(
-        "voting/ballot.html", evaluation=evaluation, chosen=chosen, error=error, ABSTAIN=ABSTAIN
+        "voting/ballot.html", evaluation=evaluation, chosen=chosen, error=error,
+        ABSTAIN=ABSTAIN, labels=_labels(), ratings=RATING_VALUES,
     ), status
 
 
-def _ballot_problem(evaluation: Evaluation, problem: BallotProblem):  # type: ignore[no-untyped-def]
+def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
     if problem.code == "over_cap":
         form = {k: v for k, v in request.form.items() if k.startswith("m")}
         chosen = {m.id: form.get(f"m{m.id}") for m in evaluation.members}
@@ -126,7 +135,7 @@ def review():  # type: ignore[no-untyped-def]
     credential, found = _current()
     if credential is None:
         return found
-    evaluation: Evaluation = found  # type: ignore[assignment]
+    evaluation: BallotView = found  # type: ignore[assignment]
     try:
         choices = read_choices(evaluation, request.form)
     except BallotProblem as problem:
@@ -134,7 +143,7 @@ def review():  # type: ignore[no-untyped-def]
     if request.form.get("action") == "edit":
         return _ballot_page(evaluation, choices.by_member, None)
     return render_template("voting/review.html", evaluation=evaluation, choices=choices,
-                           ABSTAIN=ABSTAIN)
+                           ABSTAIN=ABSTAIN, labels=_labels())
 
 
 @bp.post("/ballot/confirm")
@@ -151,8 +160,8 @@ def confirm():  # type: ignore[no-untyped-def]
         return _problem_page(problem)
     except BallotProblem as problem:
         db.rollback()
-        evaluation = find_slip(db, _key(), credential)
-        return _ballot_problem(evaluation, problem)
+        evaluation_id = find_slip(db, _key(), credential).evaluation_id
+        return _ballot_problem(ballot_view(db, evaluation_id), problem)
     db.commit()
     # The spent credential stays in the session: a repeat submit is told "already used".
     if close_if_all_used(db, evaluation_id):

@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('credential_hash', name=op.f('uq_slip_credential_hash'))
     )
     with op.batch_alter_table('slip', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_slip_evaluation_id'), ['evaluation_id'], unique=False)
+        batch_op.create_index('ix_slip_evaluation_id_spent', ['evaluation_id', 'spent'], unique=False)
 
     op.create_table('vote_tally',
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
@@ -125,7 +125,7 @@ def downgrade() -> None:
     op.drop_table('rating')
     op.drop_table('vote_tally')
     with op.batch_alter_table('slip', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_slip_evaluation_id'))
+        batch_op.drop_index('ix_slip_evaluation_id_spent')
 
     op.drop_table('slip')
     with op.batch_alter_table('ballot', schema=None) as batch_op:

@@ -1,0 +1,76 @@
+"""What a voter's pages show about an evaluation, loaded once per process.
+
+An evaluation's roster, Excellent cap, county and year never change once it exists (the roster
+is frozen by ``replace_roster``), so the voting pages read them from this cache instead of the
+database on every request; only the slip and the evaluation's state are read each time.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ballot.assessments.models import Assessment, County, Member
+from ballot.evaluations.models import Evaluation
+
+#: Per database engine (tests run many databases in one process): evaluation id -> view.
+_CACHE: weakref.WeakKeyDictionary[object, dict[int, BallotView]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+_MAX = 512
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    name: str
+    position: str
+    portfolio: str
+
+    @property
+    def field(self) -> str:
+        """The form field carrying this member's rating."""
+        return f"m{self.id}"
+
+
+@dataclass(frozen=True)
+class BallotView:
+    id: int
+    kind: str
+    county_name: str
+    year: int
+    excellent_cap: int | None
+    members: tuple[MemberView, ...]
+
+
+def ballot_view(session: Session, evaluation_id: int) -> BallotView:
+    """The evaluation as the ballot shows it (cached per process)."""
+    engine = session.get_bind()
+    cache = _CACHE.get(engine)
+    view = cache.get(evaluation_id) if cache is not None else None
+    if view is not None:
+        return view
+    kind, cap, county_name, year = session.execute(
+        select(Evaluation.kind, Evaluation.excellent_cap, County.name, Assessment.year)
+        .join(Assessment, Assessment.id == Evaluation.assessment_id)
+        .join(County, County.id == Assessment.county_id)
+        .where(Evaluation.id == evaluation_id)
+    ).one()
+    members = tuple(
+        MemberView(*row) for row in session.execute(
+            select(Member.id, Member.name, Member.position, Member.portfolio)
+            .join(Evaluation, Evaluation.assessment_id == Member.assessment_id)
+            .where(Evaluation.id == evaluation_id)
+            .order_by(Member.order)
+        )
+    )
+    view = BallotView(evaluation_id, kind, county_name, year, cap, members)
+    with _LOCK:
+        cache = _CACHE.setdefault(engine, {})
+        if len(cache) >= _MAX:
+            cache.clear()
+        cache[evaluation_id] = view
+    return view
