@@ -8,15 +8,16 @@ Quota: pool 7 members + 13 other cadres = 20, 15% -> cap 3, 1 taken by others ->
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from ballot.accounts.models import Office, Role, User
-from ballot.accounts.services import create_user
 from ballot.assessments.models import Assessment, County, Member
 from ballot.db import get_session
 from ballot.evaluations.models import Evaluation, VoteTally
@@ -109,9 +110,19 @@ class Chain:
     party_committee: int
 
 
+@functools.cache
+def _password_hash() -> str:
+    """One scrypt hash per worker: the accounts below all share the test password."""
+    return generate_password_hash(PASSWORD)
+
+
 def make_accounts(db: Session) -> Chain:
     def user(name: str, role: Role, office: Office | None = None) -> int:
-        return create_user(db, name, PASSWORD, role, display_name=name, office=office).id
+        account = User(username=name, display_name=name, password_hash=_password_hash(),
+                       role=role.value, office=office.value if office else None)
+        db.add(account)
+        db.flush()
+        return account.id
 
     return Chain(
         team=user("team1", Role.TEAM), admin=user("admin1", Role.ADMIN),
@@ -148,3 +159,30 @@ def account(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     assert user is not None
     return user
+
+
+def resolve(db: Session, assessment: Assessment, actor: User) -> None:
+    """The team settles what the tally left open: the tie (李秀兰 Excellent, 陈国华 Competent) and
+    吴芳's missing inputs (Competent)."""
+    from ballot.results.services import record_decision
+
+    ids = {m.name: m.id for m in assessment.members}
+    record_decision(db, assessment, ids["李秀兰"], "tie", actor=actor, grade="excellent",
+                    reason="分管工作成效更突出")
+    record_decision(db, assessment, ids["陈国华"], "tie", actor=actor, grade="competent",
+                    reason="同分，按集体研究意见")
+    record_decision(db, assessment, ids["吴芳"], "missing_input", actor=actor, grade="competent",
+                    reason="正职评分表遗失，按平时考核定为称职")
+
+
+def approve(db: Session, assessment: Assessment, accounts: Chain) -> None:
+    """Lock the inputs, propose, and take the proposal through every office (A15)."""
+    from ballot.results import approval
+
+    assessment.inputs_locked = True
+    approval.propose(db, assessment, account(db, accounts.team), "建议如下")
+    for office, action in (("organization", "sign_off"), ("supervision", "sign_off"),
+                           ("poverty", "sign_off"), ("leading_group", "deliberate"),
+                           ("party_committee", "approve")):
+        approval.act(db, assessment, account(db, getattr(accounts, office)), action, "同意")
+    assert assessment.stage == "approved"

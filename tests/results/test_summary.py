@@ -102,7 +102,7 @@ def test_page_shows_form6_in_chinese(app, world):
                  "超出优秀名额，定为称职", "诫勉谈话", "缺党政正职评分", "民主测评无有效票",
                  "还有 3 名成员等待考核组决定等次", "基本比例"):
         assert text in html, text
-    assert 'action="/assessments/%d/results/decisions"' % world.assessment_id in html
+    assert f'action="/assessments/{world.assessment_id}/results/decisions"' in html
 
 
 def test_observer_sees_the_table_read_only(app, world):
