@@ -19,7 +19,6 @@ from ballot.results import approval
 from ballot.results.approval import ApprovalError
 from ballot.results.models import Amendment, ApprovalStep, ResultSnapshot
 from ballot.results.services import (
-    DecisionError,
     approved_figures,
     figures_for,
     record_decision,
