@@ -4,17 +4,23 @@ apply the team's recorded decisions. Views and reports only ever show what this 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ballot.assessments.models import Assessment, Member
+from ballot.accounts.models import User
+from ballot.assessments.models import Assessment, County, Member
+from ballot.assessments.services import LockedError, ensure_decisions_open, ensure_inputs_open
+from ballot.audit.services import record
 from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
-from ballot.results.models import Decision
+from ballot.results.models import GRADES, Decision, ResultSnapshot
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
 from tally import (
     AssessmentInput,
@@ -27,11 +33,27 @@ from tally import (
     Veto,
     VetoArea,
     VoteCounts,
+    consequence_flags,
     publish,
     score_assessment,
 )
+from tally.scoring import Flag
 
 COMPONENTS = ("P", "T", "L", "H", "D", "I")
+#: What the team can decide (Decision.kind).
+DECISION_KINDS = ("tie", "veto", "missing_input", "promotion")
+#: A17 grounds for marking a promotion candidate (kept in Decision.facts; none = mark withdrawn).
+PROMOTION_BASES = ("poverty_exit", "hard_conditions_progress")
+#: Flags added here on top of the tally's (ballot/results/labels.py names them all).
+DECIDED = "decided"
+PROMOTION_CANDIDATE = "promotion_candidate"
+AMENDED = "amended"
+#: Version of the snapshot JSON (see snapshot_payload).
+PAYLOAD_VERSION = 1
+
+
+class DecisionError(Exception):
+    """A decision refused: the message says which field and why; nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +160,13 @@ def _submitted(kind: str):  # type: ignore[no-untyped-def]
     return (Scorer.kind == kind, Scorer.signed_at.is_not(None), Scorer.withdrawn.is_(False))
 
 
-def build_input(session: Session, assessment: Assessment) -> AssessmentInput:
-    """Every input of the assessment as the tally's input (ids are member ids as strings)."""
+def build_input(
+    session: Session,
+    assessment: Assessment,
+    decisions: dict[int, dict[str, Decision]] | None = None,
+) -> AssessmentInput:
+    """Every input of the assessment as the tally's input (ids are member ids as strings);
+    ``decisions`` (default: the recorded ones) supplies the A14 vetoes."""
     county_score = session.scalar(
         select(CountyScore).where(
             CountyScore.county_id == assessment.county_id, CountyScore.year == assessment.year
@@ -163,7 +190,8 @@ def build_input(session: Session, assessment: Assessment) -> AssessmentInput:
         head_scores[member_id].append(Decimal(score))
     democratic = _votes(session, assessment, Kind.DEMOCRATIC)
     interview = _votes(session, assessment, Kind.INTERVIEW)
-    decisions = effective_decisions(session, assessment)
+    if decisions is None:
+        decisions = effective_decisions(session, assessment)
     members = []
     for member in assessment.members:
         veto_decision = decisions.get(member.id, {}).get("veto")
@@ -202,11 +230,47 @@ def build_input(session: Session, assessment: Assessment) -> AssessmentInput:
     )
 
 
-def summarize(session: Session, assessment: Assessment) -> Summary:
-    """Form 6 for the assessment as it stands: the tally's result with the team's decisions."""
-    data = build_input(session, assessment)
+def _apply_decisions(
+    member_result: MemberResult,
+    mine: dict[str, Decision],
+    previous_grade: str | None,
+    data: AssessmentInput,
+) -> tuple[str | None, list[str]]:
+    """The grade and flags once the team's decisions apply: a tie decision only to a member the
+    tally left at the quota line (A12), a missing-input decision only to a member without a
+    composite; decided grades get their A18/A19 consequences like the tally's own."""
+    grade: str | None = member_result.grade.value if member_result.grade else None
+    flags = list(member_result.flags)
+    if grade is None:
+        tie, missing = mine.get("tie"), mine.get("missing_input")
+        if tie is not None and tie.grade and Flag.TIE_AT_QUOTA in flags:
+            grade = tie.grade
+        elif missing is not None and missing.grade and member_result.composite is None:
+            grade = missing.grade
+        if grade is not None:
+            flags.append(DECIDED)
+            flags += consequence_flags(
+                Grade(grade), Grade(previous_grade) if previous_grade else None,
+                data.ranking, data.rules)
+    elif Flag.VETO in flags:
+        flags.append(DECIDED)
+    promotion = mine.get("promotion")
+    if promotion is not None and promotion.facts:
+        flags.append(PROMOTION_CANDIDATE)
+    return grade, flags
+
+
+def summarize(
+    session: Session,
+    assessment: Assessment,
+    decisions: dict[int, dict[str, Decision]] | None = None,
+) -> Summary:
+    """Form 6 for the assessment as it stands: the tally's result with the team's decisions
+    (``decisions`` overrides the recorded ones, to try a decision before recording it)."""
+    if decisions is None:
+        decisions = effective_decisions(session, assessment)
+    data = build_input(session, assessment, decisions)
     result = score_assessment(data)
-    decisions = effective_decisions(session, assessment)
     weights = data.rules.weights
     by_id = {str(m.id): m for m in assessment.members}
     rows = []
@@ -218,14 +282,7 @@ def summarize(session: Session, assessment: Assessment) -> Summary:
             exact = member_result.exact.get(name)
             weighted[name] = None if exact is None else publish(
                 exact * Fraction(getattr(weights, name)), data.rules)
-        grade: str | None = member_result.grade.value if member_result.grade else None
-        flags = list(member_result.flags)
-        for kind in ("tie", "missing_input"):
-            if grade is None and kind in mine and mine[kind].grade:
-                grade = mine[kind].grade
-                flags.append("decided")
-        if "promotion" in mine:
-            flags.append("promotion_candidate")
+        grade, flags = _apply_decisions(member_result, mine, member.previous_grade, data)
         rows.append(MemberRow(member, member_result, weighted, mine, grade, tuple(flags)))
     missing = []
     if data.P is None:
@@ -235,3 +292,285 @@ def summarize(session: Session, assessment: Assessment) -> Summary:
     if not data.L:
         missing.append("L")
     return Summary(assessment, result, rows, data.ranking, missing)
+
+
+def decision_history(session: Session, assessment: Assessment) -> dict[int, list[Decision]]:
+    """Every decision per member, newest first (the first of each kind is the one that applies)."""
+    history: dict[int, list[Decision]] = defaultdict(list)
+    for decision in session.scalars(
+        select(Decision).where(Decision.assessment_id == assessment.id)
+        .order_by(Decision.id.desc())
+    ):
+        history[decision.member_id].append(decision)
+    return history
+
+
+def _decision_dict(decision: Decision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "id": decision.id, "kind": decision.kind, "grade": decision.grade,
+        "veto_area": decision.veto_area, "facts": decision.facts, "reason": decision.reason,
+        "by": decision.user.display_name if decision.user else None,
+        "at": decision.at.isoformat(timespec="seconds") if decision.at else None,
+    }
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def record_decision(
+    session: Session,
+    assessment: Assessment,
+    member_id: int,
+    kind: str,
+    *,
+    actor: User,
+    reason: str,
+    grade: str | None = None,
+    veto_area: str | None = None,
+    facts: str | None = None,
+) -> Decision:
+    """Record what the tally cannot decide (A12 tie at the quota line, A14 veto with area, facts
+    and proposed grade, a missing input, the A17 promotion mark), audited with before/after.
+
+    Refused (DecisionError, nothing written) without a reason, for a member the kind does not
+    apply to, or when the grade would give Excellent beyond the available quota (A11.6, A12);
+    refused with LockedError once the results are in the A15 chain.
+    """
+    try:
+        ensure_decisions_open(assessment)
+    except LockedError as error:
+        raise LockedError(_("结果已进入审批流程，不能再修改决定；审定后的更正请登记为更正记录。")
+                          if assessment.stage == "approved" else
+                          _("结果已提交审批，不能再修改决定；须退回后才能修改。")) from error
+    member = session.get(Member, member_id)
+    if member is None or member.assessment_id != assessment.id:
+        raise DecisionError(_("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
+    if kind not in DECISION_KINDS:
+        raise DecisionError(_("决定类型：无效的类型 %(kind)s。", kind=kind))
+    reason, facts, grade = _clean(reason), _clean(facts) or None, _clean(grade) or None
+    veto_area = _clean(veto_area) or None
+    if not reason:
+        raise DecisionError(_("理由：%(name)s 的决定必须写明理由。", name=member.name))
+    if len(reason) > 2000 or (facts and len(facts) > 2000):
+        raise DecisionError(_("理由和事实：每项最多 2000 字。"))
+    if grade is not None and grade not in GRADES:
+        raise DecisionError(_("等次：无效的等次 %(grade)s。", grade=grade))
+    current = summarize(session, assessment)
+    row = next(r for r in current.rows if r.member.id == member.id)
+    if kind == "tie":
+        if Flag.TIE_AT_QUOTA not in row.result.flags:
+            raise DecisionError(_("%(name)s 没有处在优秀名额线上的同分并列，无需并列决定。",
+                                  name=member.name))
+        if grade not in ("excellent", "competent"):
+            raise DecisionError(_("等次：名额线上同分的 %(name)s 只能定为优秀或称职。",
+                                  name=member.name))
+        veto_area = facts = None
+    elif kind == "missing_input":
+        if row.result.composite is not None:
+            raise DecisionError(_("%(name)s 的综合得分已算出，不缺少录入，无需此项决定。",
+                                  name=member.name))
+        if grade is None:
+            raise DecisionError(_("等次：请为 %(name)s 选择等次。", name=member.name))
+        veto_area = facts = None
+    elif kind == "veto":
+        if veto_area is None:
+            previous = row.decisions.get("veto")
+            if previous is None or not previous.veto_area:
+                raise DecisionError(_("否决领域：%(name)s 没有一票否决可撤销；登记否决请选择领域。",
+                                      name=member.name))
+            grade = facts = None
+        else:
+            if veto_area not in {area.value for area in VetoArea}:
+                raise DecisionError(_("否决领域：无效的领域 %(area)s。", area=veto_area))
+            if facts is None:
+                raise DecisionError(_("事实：请写明 %(name)s 被一票否决的事实。", name=member.name))
+            if grade is None:
+                raise DecisionError(_("等次：请为被一票否决的 %(name)s 提出等次。",
+                                      name=member.name))
+    else:  # promotion (A17)
+        grade = veto_area = None
+        if facts is not None and facts not in PROMOTION_BASES:
+            raise DecisionError(_("提拔依据：无效的依据 %(basis)s。", basis=facts))
+        if facts is None and PROMOTION_CANDIDATE not in row.flags:
+            raise DecisionError(_("%(name)s 没有被标记为提拔使用人选，无可撤销。", name=member.name))
+    decision = Decision(assessment_id=assessment.id, member_id=member.id, kind=kind, grade=grade,
+                        veto_area=veto_area, facts=facts, reason=reason, user_id=actor.id)
+    decision.user = actor
+    if grade == "excellent":
+        trial = {m: dict(kinds) for m, kinds in effective_decisions(session, assessment).items()}
+        trial.setdefault(member.id, {})[kind] = decision
+        tried = summarize(session, assessment, trial)
+        available = tried.result.quota.available
+        if tried.excellent_count > available:
+            others = tried.excellent_count - 1
+            raise DecisionError(_(
+                "等次：优秀名额不足，不能把 %(name)s 定为优秀。可用名额 %(available)s 个，"
+                "其他成员已占 %(taken)s 个。",
+                name=member.name, available=available, taken=others))
+    before = {"decision": _decision_dict(row.decisions.get(kind)), "grade": row.grade}
+    session.add(decision)
+    session.flush()
+    after_row = next(r for r in summarize(session, assessment).rows if r.member.id == member.id)
+    record(session, "decision.record", actor=actor, assessment_id=assessment.id,
+           target=f"member:{member.id}", before=before,
+           after={"decision": _decision_dict(decision), "grade": after_row.grade})
+    return decision
+
+
+def _figure(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def snapshot_payload(summary: Summary, amendments: list[dict[str, Any]] | None = None
+                     ) -> dict[str, Any]:
+    """Form 6 as JSON-ready data (figures as decimal strings), the shape kept in ResultSnapshot:
+    quota, ranking, missing inputs, and per member the six components with weighted values,
+    composite, rank, band, grade, flags, effective decisions."""
+    assessment, quota = summary.assessment, summary.result.quota
+    members = []
+    for row in summary.rows:
+        result, member = row.result, row.member
+        members.append({
+            "id": member.id, "order": member.order, "name": member.name,
+            "position": member.position, "portfolio": member.portfolio,
+            "components": {name: {"score": _figure(result.published.get(name)),
+                                  "weighted": _figure(row.weighted[name])}
+                           for name in COMPONENTS},
+            "composite": _figure(result.composite), "rank": result.rank,
+            "band": result.band.value if result.band else None,
+            "grade": row.grade, "flags": list(row.flags),
+            "previous_grade": member.previous_grade,
+            "decisions": [_decision_dict(d) for _kind, d in sorted(row.decisions.items())],
+        })
+    ranking = summary.ranking
+    return {
+        "version": PAYLOAD_VERSION,
+        "assessment": {"id": assessment.id, "county_id": assessment.county_id,
+                       "county": assessment.county.name, "year": assessment.year,
+                       "decimals": assessment.decimals},
+        "quota": {"ratio": str(quota.ratio),
+                  "percent": f"{(quota.ratio * 100).normalize():f}", "basis": quota.ratio_basis, "reason": quota.reason,
+                  "pool": quota.pool, "cap": quota.cap, "taken_by_others": quota.taken_by_others,
+                  "available": quota.available},
+        "ranking": None if ranking is None else {
+            "counties": ranking.counties, "previous": ranking.previous,
+            "current": ranking.current},
+        "missing": list(summary.missing),
+        "undecided": [row.member.id for row in summary.undecided],
+        "members": members,
+        "amendments": list(amendments or []),
+    }
+
+
+def latest_snapshot(session: Session, assessment: Assessment) -> ResultSnapshot | None:
+    """The newest snapshot of the assessment (a proposal, or an amendment after approval)."""
+    return session.scalar(
+        select(ResultSnapshot).where(ResultSnapshot.assessment_id == assessment.id)
+        .order_by(ResultSnapshot.id.desc()).limit(1)
+    )
+
+
+def approved_figures(session: Session, assessment: Assessment) -> dict[str, Any] | None:
+    """A15: the approved results (the approved snapshot with every amendment since), as the
+    snapshot JSON; None unless the city Party committee has approved."""
+    if assessment.stage != "approved":
+        return None
+    snapshot = latest_snapshot(session, assessment)
+    return None if snapshot is None else dict(json.loads(snapshot.payload))
+
+
+def figures_for(session: Session, assessment: Assessment) -> tuple[dict[str, Any], bool]:
+    """What form 6 shows: while in setup the live summary; once proposed the snapshot under
+    review (figures cannot move under the reviewers); after approval the approved figures.
+    Returns (payload, frozen)."""
+    if assessment.stage != "setup":
+        snapshot = latest_snapshot(session, assessment)
+        if snapshot is not None:
+            return dict(json.loads(snapshot.payload)), True
+    return snapshot_payload(summarize(session, assessment)), False
+
+
+def _previous_assessment(session: Session, assessment: Assessment) -> Assessment | None:
+    return session.scalar(select(Assessment).where(
+        Assessment.county_id == assessment.county_id, Assessment.year == assessment.year - 1))
+
+
+def fill_previous_grades(session: Session, assessment: Assessment, actor: User) -> int:
+    """A18 input: each member's grade in last year's approved assessment of the same county,
+    matched by name; returns how many members changed. Audited; refused once inputs are locked."""
+    try:
+        ensure_inputs_open(assessment)
+    except LockedError as error:
+        raise LockedError(_("录入已锁定，不能修改上年等次。")) from error
+    previous = _previous_assessment(session, assessment)
+    figures = approved_figures(session, previous) if previous is not None else None
+    if figures is None:
+        raise DecisionError(_("%(year)s 年度本县的考核尚未审定，无法取得上年等次。",
+                              year=assessment.year - 1))
+    by_name = {m["name"]: m["grade"] for m in figures["members"]}
+    grades = {m.id: by_name[m.name] for m in assessment.members if m.name in by_name}
+    return _set_grades(session, assessment, grades, actor, "previous_grade.fill")
+
+
+def set_previous_grades(
+    session: Session, assessment: Assessment, grades: dict[int, str | None], actor: User
+) -> int:
+    """The team's own last-year grades (A18 input), per member id; None or "" clears one.
+    Returns how many changed. Audited; refused once inputs are locked."""
+    try:
+        ensure_inputs_open(assessment)
+    except LockedError as error:
+        raise LockedError(_("录入已锁定，不能修改上年等次。")) from error
+    ids = {m.id for m in assessment.members}
+    for member_id, grade in grades.items():
+        if member_id not in ids:
+            raise DecisionError(_("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
+        if grade and grade not in GRADES:
+            raise DecisionError(_("上年等次：无效的等次 %(grade)s。", grade=grade))
+    return _set_grades(session, assessment, {k: v or None for k, v in grades.items()}, actor,
+                       "previous_grade.set")
+
+
+def _set_grades(session: Session, assessment: Assessment, grades: dict[int, str | None],
+                actor: User, action: str) -> int:
+    before, after = {}, {}
+    for member in assessment.members:
+        if member.id in grades and member.previous_grade != grades[member.id]:
+            before[member.name] = member.previous_grade
+            after[member.name] = member.previous_grade = grades[member.id]
+    if after:
+        session.flush()
+        record(session, action, actor=actor, assessment_id=assessment.id,
+               target=f"assessment:{assessment.id}", before=before, after=after)
+    return len(after)
+
+
+@dataclass(frozen=True)
+class History:
+    """A county's members' grades by year, from approved assessments (A16-A19 use of results)."""
+
+    county: County
+    years: list[int]
+    #: (name, {year: grade}) in name order of first appearance, newest year first.
+    people: list[tuple[str, dict[int, str | None]]]
+
+
+def county_history(session: Session, county: County) -> History:
+    """Grades by year per person (matched by name) from the approved figures of every approved
+    assessment of the county, amendments included."""
+    years: list[int] = []
+    people: dict[str, dict[int, str | None]] = {}
+    for assessment in session.scalars(
+        select(Assessment).where(Assessment.county_id == county.id, Assessment.stage == "approved")
+        .order_by(Assessment.year.desc())
+    ):
+        figures = approved_figures(session, assessment)
+        if figures is None:
+            continue
+        years.append(assessment.year)
+        for member in figures["members"]:
+            people.setdefault(member["name"], {})[assessment.year] = member["grade"]
+    return History(county, years, list(people.items()))
