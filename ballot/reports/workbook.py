@@ -102,7 +102,7 @@ def _summary_sheet(sheet: Worksheet, data: services.ReportData) -> None:
         source = _("当前汇总（尚未审定）")
     sheet.append([_("县区"), assessment.county.name, _("年度"), assessment.year, _("数据"), source])
     header_row = _header(sheet, headings, widths)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    sheet.freeze_panes = f"C{header_row + 1}"
     score_columns = list(range(4, 4 + 2 * len(COMPONENTS) + 1))
     for row in data.rows:
         values: list[Any] = [row.order, row.name, row.position]
@@ -135,7 +135,7 @@ def _vote_sheet(sheet: Worksheet, session: Session, assessment: Assessment, kind
                 str(RATING_LABELS["incompetent"]), _("弃权"), _("有效票"), _("测评得分")]
     _title(sheet, f"{assessment.county.name} {assessment.year} · {form}", len(headings))
     header_row = _header(sheet, headings, [6, 10, 16, 8, 8, 10, 8, 8, 8, 10])
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    sheet.freeze_panes = f"C{header_row + 1}"
     if not turnouts:
         sheet.append([_("尚无已结束的测评。")])
         return
@@ -159,7 +159,7 @@ def _sheets_sheet(sheet: Worksheet, session: Session, assessment: Assessment) ->
     _title(sheet, f"{assessment.county.name} {assessment.year} · "
                   + _("市级领导评分（表4）与党政正职评分（表5）"), len(headings))
     header_row = _header(sheet, headings, [10, 10, 16, 16, 8, 10, 16, 10, 10])
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     for line in services.score_sheets(session, assessment):
         scorer = line.scorer
         if scorer.withdrawn:
@@ -180,7 +180,7 @@ def _decisions_sheet(sheet: Worksheet, session: Session, assessment: Assessment)
     _title(sheet, f"{assessment.county.name} {assessment.year} · " + _("考核组决定"),
            len(headings))
     header_row = _header(sheet, headings, [10, 12, 10, 14, 30, 30, 10, 16, 8])
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     for line in services.decision_lines(session, assessment):
         d = line.decision
         _append(sheet, [d.member.name, str(DECISION_LABELS.get(d.kind, d.kind)),
@@ -196,7 +196,7 @@ def _approval_sheet(sheet: Worksheet, session: Session, assessment: Assessment) 
     _title(sheet, f"{assessment.county.name} {assessment.year} · " + _("审批记录（A15）"),
            len(headings))
     header_row = _header(sheet, headings, [16, 14, 16, 40, 10, 10])
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     for step in services.approval_trail(session, assessment):
         _append(sheet, [services.local_time(step.at), str(ACTION_LABELS.get(step.action, step.action)),
                         str(OFFICE_LABELS[step.office]) if step.office in OFFICE_LABELS else _("考核组"),
@@ -238,7 +238,7 @@ def city_workbook(year: int, statuses: Sequence[services.CountyStatus]) -> bytes
                 _("备注"), _("进度")]
     _title(sheet, _("%(year)s年度 全市县级领导班子成员考核结果", year=year), len(headings))
     header_row = _header(sheet, headings, [10, 6, 10, 16, 10, 6, 10, 30, 16])
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     from ballot.labels import STAGE_LABELS
 
     for status in statuses:
