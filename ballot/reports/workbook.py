@@ -96,8 +96,9 @@ def _summary_sheet(sheet: Worksheet, data: services.ReportData) -> None:
     _title(sheet, _("%(county)s %(year)s年度 县级领导班子成员考核量化评分表（表6）",
                     county=assessment.county.name, year=assessment.year), len(headings))
     if data.source == "snapshot":
+        approved_at = services.local_time(data.snapshot_at)
         source = _("市委审定结果（%(at)s）",
-                   at=f"{services.local_time(data.snapshot_at):%Y-%m-%d %H:%M}")
+                   at=approved_at.strftime("%Y-%m-%d %H:%M") if approved_at else "")
     else:
         source = _("当前汇总（尚未审定）")
     sheet.append([_("县区"), assessment.county.name, _("年度"), assessment.year, _("数据"), source])
