@@ -360,8 +360,9 @@ def _ratio(text: str, ceiling: Decimal, problems: list[str]) -> str | None:
     if percent:
         value = value / 100
     if not Decimal(0) < value <= ceiling:
+        percent_text = f"{ceiling * 100:.0f}%"
         problems.append(_("%(field)s：应大于 0 且不超过 %(max)s（即 %(pct)s），实际为“%(value)s”。",
-                          field=label, max=ceiling, pct=f"{ceiling * 100:.0f}%", value=text))
+                          field=label, max=ceiling, pct=percent_text, value=text))
         return None
     if -int(value.normalize().as_tuple().exponent) > 4:
         problems.append(_("%(field)s：最多四位小数，实际为“%(value)s”。", field=label, value=text))
