@@ -420,7 +420,9 @@ COMMANDS = [user_group, translate_group, init_command, demo_command, evaluation_
 
 
 def register(app: Flask) -> None:
-    for command in COMMANDS:
+    from ballot.audit.cli import audit_group
+
+    for command in [*COMMANDS, audit_group]:
         app.cli.add_command(command)
 
 

@@ -14,8 +14,10 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     # Where slips' QR codes point: a meeting-room LAN address or a domain. Empty: the request host.
     "BASE_URL": "",
-    # Largest request body accepted; a ballot for 60 members is far below 64 KiB.
-    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Largest request body: roster and score files; voting pages allow far less (VOTER_MAX_BYTES).
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # A ballot for 60 members is far below 64 KiB; anything bigger on a voter page is refused.
+    "VOTER_MAX_BYTES": 64 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
