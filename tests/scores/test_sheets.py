@@ -165,6 +165,7 @@ def test_withdrawn_scorer_no_longer_counts_and_their_link_says_so(app, team, ros
     assert inputs(app, aid).L == (Decimal("90"),)
     with app.app_context():
         scorer_id = get_session().scalar(select(Scorer.id))
+    phone_token = csrf_token(leader, "/sheet")  # the phone still shows the form
     path = f"/assessments/{aid}/scorers/{scorer_id}/withdraw"
     no_reason = team.post(path, data={"csrf_token": csrf_token(team, "/home"), "reason": " "})
     assert no_reason.status_code == 422 and "请填写撤回" in no_reason.get_data(as_text=True)
@@ -177,8 +178,9 @@ def test_withdrawn_scorer_no_longer_counts_and_their_link_says_so(app, team, ros
     gone = app.test_client().get(f"/sheet/{token}")
     assert gone.status_code == 410 and "已撤回" in gone.get_data(as_text=True)
     # A phone that opened the link before is told too, and its POST stores nothing.
-    late = leader.post("/sheet", data={"csrf_token": "x", "score": "10"})
-    assert late.status_code in (400, 410)
+    late = leader.post("/sheet", data={"csrf_token": phone_token, "score": "10",
+                                       "signed_name": "赵市长"})
+    assert late.status_code == 410 and "已撤回" in late.get_data(as_text=True)
     assert stored(app, "赵市长")[3] == {"score": "90"}
     assert "已撤回" in team.get(f"/assessments/{aid}/scorers").get_data(as_text=True)
 
