@@ -1,7 +1,215 @@
-"""The four non-ballot inputs: P/T per county, scorers and their sheets (L, H), locking inputs."""
+"""The team's page of scorers and their signed sheets (L: A8.3 form 4, H: A8.4 form 5): add a
+scorer and show their personal link once, enter a paper sheet, withdraw, lock the inputs."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import redirect as _redirect
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
-bp = Blueprint("scores", __name__)
+from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
+from ballot.accounts.models import Role
+from ballot.assessments.models import Assessment
+from ballot.assessments.services import LockedError
+from ballot.db import get_session
+from ballot.scores.models import Scorer
+from ballot.scores.services import (
+    COUNTY_FIELD,
+    FORM_FIELD,
+    NewLink,
+    ScorerError,
+    SheetError,
+    add_scorer,
+    enter_paper_sheet,
+    lock_inputs,
+    paper_entries,
+    regenerate_link,
+    scorers_of,
+    sheet_members,
+    sheet_scores,
+    unlock_inputs,
+    warnings_for,
+    withdraw_scorer,
+)
+from ballot.scores.sheet_labels import SCORER_KIND_LABELS, SHEET_SOURCE_LABELS
+from ballot.scores.sheet_views import format_time
+from ballot.slips.printing import qr_svg
+
+bp = Blueprint("scores", __name__, url_prefix="/assessments/<int:assessment_id>")
+
+
+def _locked_message() -> str:
+    return _("录入已锁定：不再接受评分表、实绩与目标分或名单的修改。如需修改，请管理员先解除锁定。")
+
+
+def _key() -> str:
+    return str(current_app.config["CREDENTIAL_KEY"])
+
+
+def _back(assessment_id: int) -> Response:
+    return _redirect(url_for("scores.scorers", assessment_id=assessment_id), code=303)
+
+
+def _scorer(assessment: Assessment, scorer_id: int) -> Scorer:
+    scorer = get_session().get(Scorer, scorer_id)
+    if scorer is None or scorer.assessment_id != assessment.id:
+        abort(404)
+    return scorer
+
+
+def _scorers_page(assessment: Assessment, error: str | None = None, status: int = 200,
+                  form: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    db = get_session()
+    scorers = scorers_of(db, assessment)
+    user = current_user()
+    return render_template(
+        "scores/scorers.html", assessment=assessment, error=error, form=form or {},
+        groups=[(kind, [s for s in scorers if s.kind == kind])
+                for kind in ("city_leader", "county_head")],
+        sheets={s.id: sheet_scores(db, s) for s in scorers},
+        paper_by=paper_entries(db, assessment), warnings=warnings_for(scorers),
+        can_edit=user is not None and user.role in EDITORS,
+        is_admin=user is not None and user.role == Role.ADMIN,
+        locked=assessment.inputs_locked or assessment.stage != "setup",
+        COUNTY_FIELD=COUNTY_FIELD, format_time=format_time,
+        SCORER_KIND_LABELS=SCORER_KIND_LABELS, SHEET_SOURCE_LABELS=SHEET_SOURCE_LABELS,
+    ), status
+
+
+def _link_page(assessment: Assessment, link: NewLink):  # type: ignore[no-untyped-def]
+    """The personal link, shown this once: address, QR code and a printable card."""
+    base_url = current_app.config["BASE_URL"] or request.host_url
+    url = f"{base_url.rstrip('/')}/sheet/{link.token}"
+    page = render_template("scores/link.html", assessment=assessment, scorer=link.scorer,
+                           url=url, qr=qr_svg(url), SCORER_KIND_LABELS=SCORER_KIND_LABELS)
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/scorers")
+@require(*READERS)
+def scorers(assessment_id: int):  # type: ignore[no-untyped-def]
+    """Who scores L and H, and where each sheet stands (A8.3, A8.4)."""
+    return _scorers_page(assessment_for(assessment_id))
+
+
+@bp.post("/scorers")
+@require(*EDITORS)
+def add(assessment_id: int):  # type: ignore[no-untyped-def]
+    """Add a scorer and show their personal link once."""
+    assessment = assessment_for(assessment_id, EDITORS)
+    db = get_session()
+    try:
+        link = add_scorer(db, assessment, _key(), kind=request.form.get("kind", ""),
+                          name=request.form.get("name", ""), title=request.form.get("title", ""),
+                          username=request.form.get("username", ""), actor=current_user())
+    except ScorerError as error:
+        db.rollback()
+        return _scorers_page(assessment, str(error), 422, request.form.to_dict())
+    except LockedError:
+        db.rollback()
+        return _scorers_page(assessment, _locked_message(), 409)
+    db.commit()
+    return _link_page(assessment, link)
+
+
+@bp.post("/scorers/<int:scorer_id>/link")
+@require(*EDITORS)
+def new_link(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+    """A new personal link for the scorer; the old link stops working."""
+    assessment = assessment_for(assessment_id, EDITORS)
+    scorer = _scorer(assessment, scorer_id)
+    db = get_session()
+    try:
+        link = regenerate_link(db, scorer, _key(), actor=current_user())
+    except ScorerError as error:
+        db.rollback()
+        return _scorers_page(assessment, str(error), 422)
+    except LockedError:
+        db.rollback()
+        return _scorers_page(assessment, _locked_message(), 409)
+    db.commit()
+    return _link_page(assessment, link)
+
+
+@bp.route("/scorers/<int:scorer_id>/paper", methods=["GET", "POST"])
+@require(*EDITORS)
+def paper(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+    """Type in a sheet the scorer signed on paper (recorded as a paper sheet, with who entered
+    it in the audit log)."""
+    assessment = assessment_for(assessment_id, EDITORS)
+    scorer = _scorer(assessment, scorer_id)
+    db = get_session()
+
+    def page(values: dict[str, str], errors: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
+        return render_template(
+            "scores/paper.html", assessment=assessment, scorer=scorer,
+            members=sheet_members(scorer), values=values, errors=errors,
+            COUNTY_FIELD=COUNTY_FIELD, FORM_FIELD=FORM_FIELD,
+            SCORER_KIND_LABELS=SCORER_KIND_LABELS,
+        ), status
+
+    if request.method == "GET":
+        return page(sheet_scores(db, scorer), {})
+    try:
+        enter_paper_sheet(db, scorer, request.form, actor=current_user())
+    except SheetError as error:
+        db.rollback()
+        return page(request.form.to_dict(), error.problems, 422)
+    except ScorerError as error:
+        db.rollback()
+        return _scorers_page(assessment, str(error), 422)
+    except LockedError:
+        db.rollback()
+        return _scorers_page(assessment, _locked_message(), 409)
+    db.commit()
+    return _back(assessment_id)
+
+
+@bp.post("/scorers/<int:scorer_id>/withdraw")
+@require(*EDITORS)
+def withdraw(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+    """Withdraw a scorer (e.g. added by mistake), with a reason; their sheet stops counting."""
+    assessment = assessment_for(assessment_id, EDITORS)
+    scorer = _scorer(assessment, scorer_id)
+    db = get_session()
+    try:
+        withdraw_scorer(db, scorer, request.form.get("reason", ""), actor=current_user())
+    except ScorerError as error:
+        db.rollback()
+        return _scorers_page(assessment, str(error), 422)
+    except LockedError:
+        db.rollback()
+        return _scorers_page(assessment, _locked_message(), 409)
+    db.commit()
+    return _back(assessment_id)
+
+
+@bp.post("/lock")
+@require(*EDITORS)
+def lock(assessment_id: int):  # type: ignore[no-untyped-def]
+    """Lock P, T, L, H and the roster (before the team proposes grades, A15)."""
+    assessment = assessment_for(assessment_id, EDITORS)
+    db = get_session()
+    try:
+        lock_inputs(db, assessment, actor=current_user())
+    except LockedError:
+        db.rollback()
+        return _scorers_page(assessment, _("录入已经锁定。"), 409)
+    db.commit()
+    return _back(assessment_id)
+
+
+@bp.post("/unlock")
+@require(Role.ADMIN)
+def unlock(assessment_id: int):  # type: ignore[no-untyped-def]
+    """An admin reopens the inputs, with a required reason, while still in setup."""
+    assessment = assessment_for(assessment_id, (Role.ADMIN,))
+    db = get_session()
+    try:
+        unlock_inputs(db, assessment, request.form.get("reason", ""), actor=current_user())
+    except ScorerError as error:
+        db.rollback()
+        return _scorers_page(assessment, str(error), 422)
+    db.commit()
+    return _back(assessment_id)
