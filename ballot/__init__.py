@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
@@ -41,6 +41,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.jinja_env.lstrip_blocks = True
 
     db.init_app(app)
+    # Before CSRF reads any form: voter pages refuse big bodies with 413.
+    app.before_request(_voter_bodies_are_small)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
@@ -86,6 +88,13 @@ def _blueprints() -> list[Any]:
 
     return [voting, accounts, workspace, team, setup, pt, scores, sheet, results, reports,
             audit, users]
+
+
+def _voter_bodies_are_small() -> None:
+    """A ballot is a few KiB; anything over VOTER_MAX_BYTES on a voter or sheet page is refused."""
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(("voting.", "sheet.")):
+        request.max_content_length = current_app.config["VOTER_MAX_BYTES"]
 
 
 def _writes_take_the_lock() -> None:
@@ -136,4 +145,7 @@ def _lang_next() -> str:
         return "/ballot"
     if request.method == "GET":
         return request.path
-    return "/ballot" if request.path.startswith("/ballot") else "/"
+    for prefix in ("/ballot", "/sheet"):
+        if request.path.startswith(prefix):
+            return prefix
+    return "/"

@@ -150,11 +150,16 @@ def _complaints_page(assessment_id: int, error: str | None = None, status: int =
     ), status
 
 
-@bp.route("/assessments/<int:assessment_id>/complaints", methods=["GET", "POST"])
+@bp.get("/assessments/<int:assessment_id>/complaints")
 @require(*READERS)
 def complaints(assessment_id: int):  # type: ignore[no-untyped-def]
-    if request.method == "GET":
-        return _complaints_page(assessment_id)
+    return _complaints_page(assessment_id)
+
+
+@bp.post("/assessments/<int:assessment_id>/complaints")
+@require(*COMPLAINT_HANDLERS)
+def record_complaint(assessment_id: int):  # type: ignore[no-untyped-def]
+    """Record a complaint (检举) or appeal (申诉) against the assessment (A22)."""
     assessment = assessment_for(assessment_id, COMPLAINT_HANDLERS)
     db = get_session()
     user = current_user()

@@ -116,63 +116,41 @@ def _from_summary(session: Session, assessment: Assessment) -> ReportData:
     )
 
 
-def _from_snapshot(assessment: Assessment, snapshot: ResultSnapshot) -> ReportData | None:
-    """Form 6 as frozen in the snapshot, read by keys; None when the payload has another shape."""
-    try:
-        payload = json.loads(snapshot.payload)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    members, quota = payload.get("members"), payload.get("quota")
-    if not isinstance(members, list) or not isinstance(quota, dict):
-        return None
+def _from_snapshot(assessment: Assessment, snapshot: ResultSnapshot) -> ReportData:
+    """Form 6 as frozen in a snapshot (``results.services.snapshot_payload``'s shape)."""
+    payload = json.loads(snapshot.payload)
     by_id = {m.id: m for m in assessment.members}
-    weights = rules_for(assessment).weights
-    rules = rules_for(assessment)
     rows = []
-    for item in members:
-        if not isinstance(item, dict):
-            return None
-        member_id = _int(item.get("member_id", item.get("id")))
-        member = by_id.get(member_id) if member_id is not None else None
-        if member is None:
-            return None
-        published = item.get("published") if isinstance(item.get("published"), dict) else item
-        scores = {name: _decimal(published.get(name)) for name in COMPONENTS}
-        given = item.get("weighted") if isinstance(item.get("weighted"), dict) else {}
-        weighted = {}
-        for name in COMPONENTS:
-            value = _decimal(given.get(name))
-            if value is None and scores[name] is not None:
-                value = publish(scores[name] * getattr(weights, name), rules)
-            weighted[name] = value
-        flags = item.get("flags") if isinstance(item.get("flags"), list) else []
+    for item in payload["members"]:
+        member = by_id[int(item["id"])]
+        components = item["components"]
         rows.append(ReportRow(
             member_id=member.id,
             order=member.order,
-            name=str(item.get("name") or member.name),
-            position=str(item.get("position") or member.position),
-            scores=scores,
-            weighted=weighted,
-            composite=_decimal(item.get("composite")),
-            rank=_int(item.get("rank")),
-            grade=item.get("grade") if isinstance(item.get("grade"), str) else None,
-            flags=tuple(str(f) for f in flags),
+            name=item["name"],
+            position=item["position"],
+            scores={name: _decimal(components[name]["score"]) for name in COMPONENTS},
+            weighted={name: _decimal(components[name]["weighted"]) for name in COMPONENTS},
+            composite=_decimal(item["composite"]),
+            rank=_int(item["rank"]),
+            grade=item["grade"],
+            flags=tuple(item["flags"]),
         ))
     rows.sort(key=lambda r: r.order)
+    quota = payload["quota"]
     return ReportData(
         assessment=assessment,
         rows=rows,
         quota=ReportQuota(
-            ratio=_decimal(quota.get("ratio")),
-            ratio_basis=str(quota.get("ratio_basis") or ""),
-            pool=_int(quota.get("pool")),
-            cap=_int(quota.get("cap")),
-            taken_by_others=_int(quota.get("taken_by_others")),
-            available=_int(quota.get("available")),
-            reason=quota.get("reason") if isinstance(quota.get("reason"), str) else None,
+            ratio=_decimal(quota["ratio"]),
+            ratio_basis=quota["basis"],
+            pool=_int(quota["pool"]),
+            cap=_int(quota["cap"]),
+            taken_by_others=_int(quota["taken_by_others"]),
+            available=_int(quota["available"]),
+            reason=quota["reason"],
         ),
+        missing=list(payload.get("missing", [])),
         source="snapshot",
         snapshot_at=snapshot.at,
     )
@@ -186,15 +164,12 @@ def newest_snapshot(session: Session, assessment: Assessment) -> ResultSnapshot 
 
 
 def report_data(session: Session, assessment: Assessment) -> ReportData:
-    """Form 6 as the reports print it. Once approved (A15) the figures are the newest snapshot's,
-    so they cannot move after approval; a payload without ``members``/``quota`` (or naming an
-    unknown member) falls back to the live summary."""
+    """Form 6 as the reports print it. Once approved (A15) the figures are the newest snapshot's
+    (the approved one, or the latest amendment), so they cannot move after approval."""
     if assessment.stage == "approved":
         snapshot = newest_snapshot(session, assessment)
         if snapshot is not None:
-            data = _from_snapshot(assessment, snapshot)
-            if data is not None:
-                return data
+            return _from_snapshot(assessment, snapshot)
     return _from_summary(session, assessment)
 
 

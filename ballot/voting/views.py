@@ -24,12 +24,6 @@ from ballot.voting.services import (
 
 bp = Blueprint("voting", __name__)
 
-
-@bp.before_request
-def _small_bodies_only() -> None:
-    """Voter pages take a few KiB at most; a bigger body gets 413 before it is read."""
-    request.max_content_length = current_app.config["VOTER_MAX_BYTES"]
-
 SLIP_KEY = "slip"
 
 

@@ -17,7 +17,7 @@ from ballot.assessments.services import get_or_create_assessment
 from ballot.db import get_session
 from ballot.reports.services import report_data
 from ballot.results.models import ApprovalStep, Decision, ResultSnapshot
-from ballot.results.services import COMPONENTS, summarize
+from ballot.results.services import COMPONENTS, snapshot_payload, summarize
 from tests.conftest import make_user
 
 HAND_CHECKED = {  # composite, rank, grade
@@ -44,7 +44,8 @@ def _decide_and_propose(app, scored):  # type: ignore[no-untyped-def]
     with app.app_context():
         db = get_session()
         db.add(Decision(assessment_id=scored.assessment_id, member_id=scored.member_ids[1],
-                        kind="promotion", reason="脱贫摘帽贡献突出", user_id=user_id))
+                        kind="promotion", facts="poverty_exit", reason="脱贫摘帽贡献突出",
+                        user_id=user_id))
         db.add(ApprovalStep(assessment_id=scored.assessment_id, action="propose",
                             comment="建议按表6确定等次", user_id=user_id))
         db.commit()
@@ -148,47 +149,32 @@ def test_index_links_and_shows_the_charts(scored, team) -> None:
 
 
 def test_approved_reports_use_the_newest_snapshot(app, scored, team) -> None:
+    """After approval the reports print the frozen figures, even if an input changed later."""
     user_id = make_user(app, "approver", Role.TEAM)
-    m1, m2, m3 = scored.member_ids
-    payload = {
-        "quota": {"ratio": "0.20", "ratio_basis": "team", "pool": 7, "cap": 1,
-                  "taken_by_others": 0, "available": 1, "reason": "领导小组确定"},
-        "members": [
-            {"id": str(m), "name": n, "P": "92.50", "T": "88.00", "L": "87.50", "H": "90.00",
-             "D": "90.00", "I": "90.00", "composite": c, "rank": r, "grade": g, "flags": []}
-            for m, n, c, r, g in ((m1, "王建国", "95.00", 1, "excellent"),
-                                  (m2, "李秀兰", "85.00", 2, "competent"),
-                                  (m3, "陈国华", "66.00", 3, "basically_competent"))],
-    }
     with app.app_context():
         db = get_session()
-        db.add(ResultSnapshot(assessment_id=scored.assessment_id, payload="{}", user_id=user_id))
-        db.add(ResultSnapshot(assessment_id=scored.assessment_id, payload=json.dumps(payload),
+        assessment = db.get_one(Assessment, scored.assessment_id)
+        payload = snapshot_payload(summarize(db, assessment))
+        older = json.loads(json.dumps(payload))
+        older["members"][2]["composite"] = "10.00"
+        # The approved figures, as frozen; then an amendment's newer snapshot changes a grade.
+        payload["members"][2]["grade"] = "basically_competent"
+        payload["quota"]["reason"] = "领导小组确定"
+        db.add(ResultSnapshot(assessment_id=assessment.id, payload=json.dumps(older),
                               user_id=user_id))
-        db.get_one(Assessment, scored.assessment_id).stage = "approved"
+        db.add(ResultSnapshot(assessment_id=assessment.id, payload=json.dumps(payload),
+                              user_id=user_id))
+        assessment.stage = "approved"
         db.commit()
         data = report_data(db, db.get_one(Assessment, scored.assessment_id))
         assert data.source == "snapshot"
-        assert [r.composite for r in data.rows] == [Decimal("95.00"), Decimal("85.00"),
-                                                    Decimal("66.00")]
-        assert data.rows[0].weighted["P"] == Decimal("41.63")
+        assert [r.composite for r in data.rows][2] == Decimal("82.33")
+        assert data.rows[2].grade == "basically_competent"
+        assert data.quota.reason == "领导小组确定"
     csv_text = team.get(f"/assessments/{scored.assessment_id}/summary.csv").data.decode("utf-8-sig")
-    assert ",66.00,3,基本称职," in csv_text
+    assert ",82.33,3,基本称职," in csv_text
     page = team.get(f"/assessments/{scored.assessment_id}/report").get_data(as_text=True)
     assert "市委审定结果" in page and "领导小组确定" in page
-
-
-def test_a_snapshot_of_another_shape_falls_back_to_the_summary(app, scored) -> None:
-    user_id = make_user(app, "approver", Role.TEAM)
-    with app.app_context():
-        db = get_session()
-        db.add(ResultSnapshot(assessment_id=scored.assessment_id,
-                              payload=json.dumps({"rows": []}), user_id=user_id))
-        db.get_one(Assessment, scored.assessment_id).stage = "approved"
-        db.commit()
-        data = report_data(db, db.get_one(Assessment, scored.assessment_id))
-        assert data.source == "live"
-        assert data.rows[2].composite == Decimal("82.33")
 
 
 def test_city_view_shows_only_the_counties_of_a_limited_account(app, scored, reader) -> None:
