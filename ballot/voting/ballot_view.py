@@ -11,6 +11,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,3 +75,23 @@ def ballot_view(session: Session, evaluation_id: int) -> BallotView:
             cache.clear()
         cache[evaluation_id] = view
     return view
+
+
+#: Per engine: rendered page fragments that depend only on a frozen evaluation and a language.
+_FRAGMENTS: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], Markup]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def fragment(session: Session, key: tuple[object, ...]) -> Markup | None:
+    """A cached fragment, or None."""
+    cache = _FRAGMENTS.get(session.get_bind())
+    return cache.get(key) if cache is not None else None
+
+
+def keep_fragment(session: Session, key: tuple[object, ...], html: Markup) -> None:
+    with _LOCK:
+        cache = _FRAGMENTS.setdefault(session.get_bind(), {})
+        if len(cache) >= _MAX:
+            cache.clear()
+        cache[key] = html

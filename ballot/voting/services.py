@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ballot.clock import utcnow
@@ -60,6 +60,26 @@ class Choices:
         return sum(1 for r in self.by_member.values() if r == Rating.EXCELLENT)
 
 
+# The statements of the voting path, built once (they run several times per vote).
+_SLIP = (
+    select(Slip.spent, Evaluation.id, Evaluation.state, Evaluation.closes_at)
+    .join(Evaluation, Evaluation.id == Slip.evaluation_id)
+    .where(Slip.credential_hash == bindparam("hash"))
+)
+# Closing takes the evaluation row exclusively, so it waits for ballots being cast (PostgreSQL;
+# SQLite serializes writers anyway).
+_SLIP_FOR_SHARE = _SLIP.with_for_update(read=True, of=Evaluation)
+_SPEND = (
+    update(Slip)
+    .where(Slip.credential_hash == bindparam("hash"), Slip.spent.is_(False))
+    .values(spent=True)
+)
+_STORE_BALLOT = insert(Ballot).values(
+    id=bindparam("id"), evaluation_id=bindparam("evaluation_id"), valid=True
+)
+_STORE_RATING = insert(BallotRating)
+
+
 @dataclass(frozen=True)
 class SlipCheck:
     """A slip that may vote: the open evaluation it belongs to."""
@@ -73,16 +93,8 @@ def find_slip(session: Session, key: str, credential: str, *, lock: bool = False
     One query reads the slip and its evaluation's state. An evaluation past its closing time is
     closed here, on first contact.
     """
-    query = (
-        select(Slip.spent, Evaluation.id, Evaluation.state, Evaluation.closes_at)
-        .join(Evaluation, Evaluation.id == Slip.evaluation_id)
-        .where(Slip.credential_hash == credential_hash(key, credential))
-    )
-    if lock:
-        # Closing takes the evaluation row exclusively, so it waits for ballots being cast
-        # (PostgreSQL; SQLite serializes writers anyway).
-        query = query.with_for_update(read=True, of=Evaluation)
-    row = session.execute(query).one_or_none()
+    query = _SLIP_FOR_SHARE if lock else _SLIP
+    row = session.execute(query, {"hash": credential_hash(key, credential)}).one_or_none()
     if row is None:
         raise SlipProblem("unknown")
     spent, evaluation_id, state, closes_at = row
@@ -133,23 +145,16 @@ def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, 
     begin_write(session)
     evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
     choices = read_choices(ballot_view(session, evaluation_id), form)
-    spent = session.execute(
-        update(Slip)
-        .where(
-            Slip.credential_hash == credential_hash(key, credential),
-            Slip.spent.is_(False),
-        )
-        .values(spent=True)
-    )
+    spent = session.execute(_SPEND, {"hash": credential_hash(key, credential)})
     if spent.rowcount != 1:
         raise SlipProblem("used")
     ballot_id = secrets.token_hex(16)
-    session.execute(insert(Ballot).values(id=ballot_id, evaluation_id=evaluation_id, valid=True))
+    session.execute(_STORE_BALLOT, {"id": ballot_id, "evaluation_id": evaluation_id})
     ratings = [
         {"ballot_id": ballot_id, "member_id": member_id, "rating": rating}
         for member_id, rating in choices.by_member.items()
         if rating is not None
     ]
     if ratings:
-        session.execute(insert(BallotRating), ratings)
+        session.execute(_STORE_RATING, ratings)
     return evaluation_id

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ballot.db import get_session
@@ -12,7 +14,7 @@ from ballot.evaluations.models import RATING_VALUES
 from ballot.evaluations.services import close_if_all_used
 from ballot.labels import RATING_LABELS
 from ballot.slips.credentials import normalize
-from ballot.voting.ballot_view import BallotView, ballot_view
+from ballot.voting.ballot_view import BallotView, ballot_view, fragment, keep_fragment
 from ballot.voting.services import (
     ABSTAIN,
     BallotProblem,
@@ -101,11 +103,28 @@ def _labels() -> dict[str, str]:
     return {key: str(label) for key, label in RATING_LABELS.items()}
 
 
+def _members_html(evaluation: BallotView, chosen: dict[int, str | None]) -> Markup:
+    """The rating buttons of every member. A fresh ballot's are the same for every voter in a
+    language, so they are rendered once per process and reused."""
+    lang = str(get_locale())
+    if not chosen:
+        cached = fragment(get_session(), ("members", evaluation.id, lang))
+        if cached is not None:
+            return cached
+    html = Markup(render_template(
+        "voting/_members.html", evaluation=evaluation, chosen=chosen, ABSTAIN=ABSTAIN,
+        labels=_labels(), ratings=RATING_VALUES,
+    ))
+    if not chosen:
+        keep_fragment(get_session(), ("members", evaluation.id, lang), html)
+    return html
+
+
 def _ballot_page(evaluation: BallotView, chosen: dict[int, str | None], error: str | None,
                  status: int = 200):  # type: ignore[no-untyped-def]
     return render_template(
-        "voting/ballot.html", evaluation=evaluation, chosen=chosen, error=error,
-        ABSTAIN=ABSTAIN, labels=_labels(), ratings=RATING_VALUES,
+        "voting/ballot.html", evaluation=evaluation, error=error,
+        members_html=_members_html(evaluation, chosen),
     ), status
 
 
