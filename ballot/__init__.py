@@ -8,10 +8,19 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from ballot import config, db
 
 ROOT = Path(__file__).resolve().parent.parent
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` limited to the database's integer range."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -36,6 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         template_folder=str(ROOT / "templates"),
     )
     app.config.update(config.load(Path(app.instance_path), overrides))
+    # Ids in URLs are 32-bit: a bigger number is a 404, not an overflow in the database.
+    app.url_map.converters["int"] = BoundedInt
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -12,13 +12,15 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 #: The anonymous voter's pages (besides /s/<credential> and /lang/<code>).
-VOTER_PATHS = frozenset({"/", "/s", "/ballot", "/ballot/confirm", "/thanks"})
+VOTER_PATHS = frozenset({"/", "/s", "/ballot", "/ballot/confirm", "/thanks", "/sheet"})
 
 
 def redact_path(path: str) -> str | None:
     """The path to log for a voter page (credential removed), or None for other pages."""
     if path.startswith("/s/"):
         return "/s/<slip>"
+    if path.startswith("/sheet/"):
+        return "/sheet/<link>"
     if path.startswith("/lang/"):
         return "/lang/"
     if path in VOTER_PATHS:

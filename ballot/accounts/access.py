@@ -40,11 +40,17 @@ def load_user() -> None:
         g.session_expired = True
         return
     user = get_session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("pw") != password_mark(user):
+        # Disabled, or the password changed since this session signed in: sign out.
         session.pop("user_id", None)
         return
     session["seen"] = now
     g.user = user
+
+
+def password_mark(user: User) -> str:
+    """A short piece of the password hash kept in the session: a new password ends old sessions."""
+    return user.password_hash[-12:]
 
 
 def current_user() -> User | None:
@@ -83,7 +89,12 @@ def assessment_for(assessment_id: int, roles: tuple[Role, ...] = READERS) -> Ass
     user = current_user()
     if user is None or user.role not in roles:
         abort(403)
-    assessment = get_session().get(Assessment, assessment_id)
+    # A change to an assessment holds its row until commit, so two staff actions on the same
+    # assessment (two offices signing off, two quota decisions) run one after the other
+    # (PostgreSQL; SQLite's writers already queue, see ballot.db.begin_write).
+    writing = request.method == "POST"
+    assessment = get_session().get(Assessment, assessment_id, with_for_update=writing,
+                                   populate_existing=writing)
     if assessment is None:
         abort(404)
     if not may_see_county(user, assessment.county_id):

@@ -16,6 +16,7 @@ from ballot.accounts.services import (
 )
 from ballot.assessments.models import County
 from ballot.audit.services import record
+from ballot.parsing import whole_number
 
 
 def _describe(user: User) -> dict[str, object]:
@@ -27,7 +28,8 @@ def _describe(user: User) -> dict[str, object]:
 def _counties(session: Session, county_ids: list[str]) -> list[County]:
     counties = []
     for raw in county_ids:
-        county = session.get(County, int(raw)) if raw.isdigit() else None
+        county_id = whole_number(raw)
+        county = session.get(County, county_id) if county_id is not None else None
         if county is None:
             raise AccountError(_("县区：没有编号为 “%(value)s” 的县区。", value=raw))
         counties.append(county)

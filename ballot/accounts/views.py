@@ -7,18 +7,17 @@ import time
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ballot.accounts.access import current_user
+from ballot.accounts.access import current_user, password_mark
 from ballot.accounts.services import TooManyAttempts, authenticate
 from ballot.audit.services import record
 from ballot.db import get_session
+from ballot.redirects import local_path
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("workspace.home")
+    return local_path(target) or url_for("workspace.home")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -45,6 +44,7 @@ def sign_in():  # type: ignore[no-untyped-def]
             session.clear()
             session.permanent = True
             session["user_id"] = user.id
+            session["pw"] = password_mark(user)
             session["seen"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")), code=303)
     return render_template("accounts/sign_in.html", error=error), status

@@ -19,6 +19,7 @@ from ballot.assessments.imports import TableError, read_table
 from ballot.assessments.models import Assessment, County, Member
 from ballot.audit.services import record
 from ballot.clock import utcnow
+from ballot.parsing import whole_number
 
 if TYPE_CHECKING:
     from ballot.accounts.models import User
@@ -117,10 +118,11 @@ def parse_roster_csv(text: str) -> list[RosterRow]:
         order_text = cells.get("order", "")
         order = len(parsed) + 1
         if order_text:
-            if not order_text.isdigit() or int(order_text) < 1:
+            parsed_order = whole_number(order_text, 1, MAX_ROSTER_ROWS * 10)
+            if parsed_order is None:
                 problems.append(f"row {number}, 排序: must be a whole number >= 1, got {order_text!r}")
             else:
-                order = int(order_text)
+                order = parsed_order
         parsed.append(RosterRow(name, position, cells.get("portfolio", ""), order))
     orders = [r.order for r in parsed]
     for order in sorted({o for o in orders if orders.count(o) > 1}):
@@ -431,6 +433,8 @@ def local_closing_time(text: str, now: dt.datetime | None = None) -> dt.datetime
         return None
     try:
         local = dt.datetime.fromisoformat(text)
+        if not 2000 <= local.year <= 2100:
+            raise ValueError(text)
     except ValueError:
         raise SetupError([_("结束时间：格式应为“年-月-日 时:分”，实际为“%(value)s”。",
                             value=text)]) from None

@@ -23,6 +23,7 @@ from ballot.audit.labels import COMPLAINT_KIND_LABELS, COMPLAINT_STATUS_LABELS
 from ballot.audit.models import AuditEntry, Complaint
 from ballot.audit.services import verify_chain
 from ballot.db import get_session
+from ballot.parsing import whole_number
 from ballot.reports.services import local_time
 
 bp = Blueprint("audit", __name__)
@@ -60,9 +61,8 @@ def _parse_filter() -> tuple[LogFilter, list[str]]:
     raw_assessment = request.args.get("assessment", "").strip()
     assessment_id = None
     if raw_assessment:
-        if raw_assessment.isdigit():
-            assessment_id = int(raw_assessment)
-        else:
+        assessment_id = whole_number(raw_assessment)
+        if assessment_id is None:
             problems.append(_("考核编号：应为数字，收到 “%(value)s”。", value=raw_assessment))
     dates: dict[str, dt.date | None] = {}
     for key, label in (("from", _("起始日期")), ("to", _("截止日期"))):
@@ -71,7 +71,10 @@ def _parse_filter() -> tuple[LogFilter, list[str]]:
         if raw:
             try:
                 dates[key] = dt.date.fromisoformat(raw)
+                if not 2000 <= dates[key].year <= 2100:  # type: ignore[union-attr]
+                    raise ValueError(raw)
             except ValueError:
+                dates[key] = None
                 problems.append(_("%(field)s：应为 2026-01-31 这样的日期，收到 “%(value)s”。",
                                   field=label, value=raw))
     return LogFilter(
@@ -115,7 +118,7 @@ def log():  # type: ignore[no-untyped-def]
     db = get_session()
     wanted, problems = _parse_filter()
     raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and int(raw_page) >= 1 else 1
+    page = whole_number(raw_page, 1, 1_000_000) or 1
     total_entries = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
     chain: list[str] | None = None
     if request.args.get("verify") == "1" or total_entries <= VERIFY_ALWAYS_UP_TO:
@@ -187,11 +190,12 @@ def complaint_status(assessment_id: int, complaint_id: int):  # type: ignore[no-
     assert user is not None
     raw_version = request.form.get("version", "")
     try:
-        if not raw_version.isdigit():
+        version = whole_number(raw_version)
+        if version is None:
             raise complaint_services.ComplaintError(_("页面已过期，请刷新后再试。"))
         complaint_services.change_status(
             db, complaint, user, request.form.get("status", ""),
-            request.form.get("resolution", ""), int(raw_version))
+            request.form.get("resolution", ""), version)
     except complaint_services.ComplaintError as problem:
         db.rollback()
         return _complaints_page(assessment_id, str(problem), 400)

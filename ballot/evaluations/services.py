@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.assessments.models import Assessment
+from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
 from ballot.db import begin_write
@@ -64,6 +65,15 @@ class Turnout:
         return 0 if self.issued == 0 else (self.used * 100) // self.issued
 
 
+def _ensure_inputs_open(assessment: Assessment) -> None:
+    """No new evaluation, slip or opening once the inputs are locked or the results proposed."""
+    try:
+        ensure_inputs_open(assessment)
+    except LockedError:
+        raise EvaluationError("the inputs of this assessment are locked; "
+                              "no evaluation can be created, opened or given slips") from None
+
+
 def create_evaluation(
     session: Session,
     assessment: Assessment,
@@ -74,6 +84,7 @@ def create_evaluation(
     actor: User | None = None,
 ) -> Evaluation:
     """A draft evaluation over the assessment's roster (A11.3: meeting or interviews)."""
+    _ensure_inputs_open(assessment)
     if not assessment.members:
         raise EvaluationError("the assessment has no members to rate")
     if excellent_cap is not None and not 0 <= excellent_cap <= len(assessment.members):
@@ -102,6 +113,7 @@ def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str,
 
     Slips can be issued while the evaluation is a draft or open, never after it closed.
     """
+    _ensure_inputs_open(evaluation.assessment)
     if evaluation.state == State.CLOSED:
         raise EvaluationError("the evaluation is closed; no more slips can be issued")
     if not 1 <= count <= MAX_SLIPS_PER_ISSUE:
@@ -122,6 +134,7 @@ def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str,
 
 def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None = None) -> None:
     """Start taking ballots. Only a draft opens; a closed evaluation never reopens."""
+    _ensure_inputs_open(evaluation.assessment)
     if evaluation.state != State.DRAFT:
         raise EvaluationError(f"only a draft evaluation can be opened; this one is {evaluation.state}")
     evaluation.state = State.OPEN.value
@@ -169,6 +182,8 @@ def close_evaluation(
     evaluation = session.get_one(Evaluation, evaluation_id)
     evaluation.ballots_cast = ballots
     evaluation.invalid_ballots = invalid
+    if rules is DEFAULT_RULES:
+        rules = Rules(decimals=evaluation.assessment.decimals)
     _write_tallies(session, evaluation, ballots - invalid, rules)
     session.flush()
     record(session, "evaluation.close", actor=actor, assessment_id=evaluation.assessment_id,

@@ -18,6 +18,7 @@ from ballot.evaluations.services import (
     results,
     turnout,
 )
+from ballot.parsing import whole_number
 from ballot.slips.printing import slip_sheets
 
 bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
@@ -105,7 +106,9 @@ def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
     evaluation = _evaluation(evaluation_id, EDITORS)
     db = get_session()
     try:
-        count = int(request.form.get("count", ""))
+        count = whole_number(request.form.get("count", "").strip())
+        if count is None:
+            raise ValueError("count")
         credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"],
                                   actor=current_user())
     except ValueError:

@@ -16,6 +16,7 @@ from ballot.clock import utcnow
 from ballot.db import get_session
 from ballot.evaluations.models import Kind
 from ballot.labels import KIND_LABELS, RATING_LABELS
+from ballot.parsing import whole_number
 from ballot.reports import charts, services, workbook
 from ballot.reports.labels import labels
 from ballot.results.services import COMPONENTS
@@ -104,7 +105,7 @@ def summary_csv(assessment_id: int):  # type: ignore[no-untyped-def]
                      *[str(labels()["COMPONENT_LABELS"][c]) for c in COMPONENTS],
                      _("综合得分"), _("排名"), _("等次"), _("备注")])
     for row in data.rows:
-        writer.writerow([
+        _safe_writerow(writer, [
             assessment.county.name, assessment.year, row.order, row.name, row.position,
             *["" if row.scores[c] is None else str(row.scores[c]) for c in COMPONENTS],
             "" if row.composite is None else str(row.composite),
@@ -115,15 +116,22 @@ def summary_csv(assessment_id: int):  # type: ignore[no-untyped-def]
                      f"{assessment.county.name}{assessment.year}年度汇总.csv")
 
 
+def _safe_writerow(writer: Any, values: list[Any]) -> None:
+    """A CSV row in which no text cell can start a spreadsheet formula (=, +, -, @)."""
+    writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r")
+                     else v for v in values])
+
+
 def _year() -> tuple[int, str | None]:
     """The ``year`` parameter, or this year; a message when it is not a year."""
     this_year = services.local_time(utcnow()).year  # type: ignore[union-attr]
     raw = request.args.get("year", "").strip()
     if not raw:
         return this_year, None
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    year = whole_number(raw, 2000, 2100)
+    if year is None:
         return this_year, _("年度：应为 2000 至 2100 之间的年份，收到 “%(value)s”。", value=raw)
-    return int(raw), None
+    return year, None
 
 
 @bp.get("/city")

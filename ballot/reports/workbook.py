@@ -51,7 +51,7 @@ def percent(weight: Decimal) -> str:
 
 
 def _title(sheet: Worksheet, text: str, width: int) -> None:
-    sheet.append([text])
+    _safe_append(sheet, [text])
     sheet.cell(row=1, column=1).font = _TITLE
     if width > 1:
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -59,7 +59,7 @@ def _title(sheet: Worksheet, text: str, width: int) -> None:
 
 def _header(sheet: Worksheet, headings: Sequence[str], widths: Sequence[int]) -> int:
     """Append a header row (bold, shaded), set column widths; returns its row number."""
-    sheet.append(list(headings))
+    _safe_append(sheet, list(headings))
     row = sheet.max_row
     for column, width in enumerate(widths, start=1):
         cell = sheet.cell(row=row, column=column)
@@ -72,9 +72,18 @@ def _header(sheet: Worksheet, headings: Sequence[str], widths: Sequence[int]) ->
     return row
 
 
+def _safe_append(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """Append a row; text that looks like a formula (=, +, -, @) stays text, so a name typed as
+    "=HYPERLINK(...)" cannot run in the reviewer's Excel."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _append(sheet: Worksheet, values: Sequence[Any], score_columns: Sequence[int] = (),
             time_columns: Sequence[int] = ()) -> None:
-    sheet.append(list(values))
+    _safe_append(sheet, list(values))
     row = sheet.max_row
     for column in score_columns:
         sheet.cell(row=row, column=column).number_format = SCORE_FORMAT
@@ -101,7 +110,7 @@ def _summary_sheet(sheet: Worksheet, data: services.ReportData) -> None:
                    at=approved_at.strftime("%Y-%m-%d %H:%M") if approved_at else "")
     else:
         source = _("当前汇总（尚未审定）")
-    sheet.append([_("县区"), assessment.county.name, _("年度"), assessment.year, _("数据"), source])
+    _safe_append(sheet, [_("县区"), assessment.county.name, _("年度"), assessment.year, _("数据"), source])
     header_row = _header(sheet, headings, widths)
     sheet.freeze_panes = f"C{header_row + 1}"
     score_columns = list(range(4, 4 + 2 * len(COMPONENTS) + 1))
@@ -111,21 +120,21 @@ def _summary_sheet(sheet: Worksheet, data: services.ReportData) -> None:
             values += [row.scores[name], row.weighted[name]]
         values += [row.composite, row.rank, grade_label(row.grade), flags_text(row.flags)]
         _append(sheet, values, score_columns)
-    sheet.append([])
+    _safe_append(sheet, [])
     quota = data.quota
-    sheet.append([_("优秀名额（A11.6、A13）")])
+    _safe_append(sheet, [_("优秀名额（A11.6、A13）")])
     sheet.cell(row=sheet.max_row, column=1).font = _BOLD
-    sheet.append([_("比例"), quota.ratio,
+    _safe_append(sheet, [_("比例"), quota.ratio,
                   str(BASIS_LABELS.get(quota.ratio_basis, quota.ratio_basis))])
     sheet.cell(row=sheet.max_row, column=2).number_format = "0%"
-    sheet.append([_("参与比例计算的干部"), quota.pool])
-    sheet.append([_("优秀上限"), quota.cap])
-    sheet.append([_("其他县级干部已评优秀"), quota.taken_by_others])
-    sheet.append([_("班子成员可评优秀"), quota.available])
+    _safe_append(sheet, [_("参与比例计算的干部"), quota.pool])
+    _safe_append(sheet, [_("优秀上限"), quota.cap])
+    _safe_append(sheet, [_("其他县级干部已评优秀"), quota.taken_by_others])
+    _safe_append(sheet, [_("班子成员可评优秀"), quota.available])
     if quota.reason:
-        sheet.append([_("理由"), quota.reason])
+        _safe_append(sheet, [_("理由"), quota.reason])
     if data.missing:
-        sheet.append([_("缺少的录入"), "、".join(str(COMPONENT_LABELS[m]) for m in data.missing)])
+        _safe_append(sheet, [_("缺少的录入"), "、".join(str(COMPONENT_LABELS[m]) for m in data.missing)])
 
 
 def _vote_sheet(sheet: Worksheet, session: Session, assessment: Assessment, kind: Kind) -> None:
@@ -138,14 +147,14 @@ def _vote_sheet(sheet: Worksheet, session: Session, assessment: Assessment, kind
     header_row = _header(sheet, headings, [6, 10, 16, 8, 8, 10, 8, 8, 8, 10])
     sheet.freeze_panes = f"C{header_row + 1}"
     if not turnouts:
-        sheet.append([_("尚无已结束的测评。")])
+        _safe_append(sheet, [_("尚无已结束的测评。")])
         return
     for line in lines:
         _append(sheet, [line.member.order, line.member.name, line.member.position, line.excellent,
                         line.competent, line.basically_competent, line.incompetent,
                         line.abstained, line.valid, line.score], [10])
-    sheet.append([])
-    sheet.append([_("票签与选票")])
+    _safe_append(sheet, [])
+    _safe_append(sheet, [_("票签与选票")])
     sheet.cell(row=sheet.max_row, column=1).font = _BOLD
     _header(sheet, [_("测评编号"), _("结束时间"), _("发放票签"), _("已用票签"), _("收回选票"),
                     _("无效选票"), _("有效选票")], [6, 16, 8, 8, 10, 8, 8])
@@ -202,8 +211,8 @@ def _approval_sheet(sheet: Worksheet, session: Session, assessment: Assessment) 
         _append(sheet, [services.local_time(step.at), str(ACTION_LABELS.get(step.action, step.action)),
                         str(OFFICE_LABELS[step.office]) if step.office in OFFICE_LABELS else _("考核组"),
                         step.comment, step.user.display_name, step.snapshot_id], time_columns=[1])
-    sheet.append([])
-    sheet.append([_("审定后更正")])
+    _safe_append(sheet, [])
+    _safe_append(sheet, [_("审定后更正")])
     sheet.cell(row=sheet.max_row, column=1).font = _BOLD
     _header(sheet, [_("时间"), _("成员"), _("说明"), _("原等次"), _("新等次"), _("理由"),
                     _("操作人")], [16, 14, 16, 40, 10, 10, 10])

@@ -19,6 +19,7 @@ from ballot.accounts.models import Role
 from ballot.assessments.models import Assessment, County
 from ballot.assessments.services import LockedError
 from ballot.db import get_session
+from ballot.parsing import whole_number
 from ballot.results import approval as chain
 from ballot.results.approval import ApprovalError
 from ballot.results.labels import labels
@@ -100,9 +101,8 @@ def decide(assessment_id: int):  # type: ignore[no-untyped-def]
     db = get_session()
     user = current_user()
     assert user is not None
-    try:
-        member_id = int(form.get("member_id", ""))
-    except ValueError:
+    member_id = whole_number(form.get("member_id", ""))
+    if member_id is None:
         return _summary_page(assessment, _("成员：请选择成员。"), 400)
     kind = form.get("kind", "")
     try:
@@ -135,8 +135,9 @@ def previous_grades(assessment_id: int):  # type: ignore[no-untyped-def]
         else:
             grades: dict[int, str | None] = {}
             for key, value in request.form.items():
-                if key.startswith("previous_") and key[9:].isdigit():
-                    grades[int(key[9:])] = value.strip() or None
+                member_id = whole_number(key[9:]) if key.startswith("previous_") else None
+                if member_id is not None:
+                    grades[member_id] = value.strip() or None
             set_previous_grades(db, assessment, grades, user)
     except LockedError as error:
         db.rollback()
@@ -198,9 +199,8 @@ def amend(assessment_id: int):  # type: ignore[no-untyped-def]
     user = current_user()
     assert user is not None
     form: Any = request.form
-    try:
-        member_id = int(form.get("member_id", ""))
-    except ValueError:
+    member_id = whole_number(form.get("member_id", ""))
+    if member_id is None:
         return _approval_page(assessment, _("成员：请选择成员。"), 400)
     try:
         chain.amend(db, assessment, user, member_id, form.get("grade", ""),

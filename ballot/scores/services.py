@@ -324,6 +324,12 @@ def withdraw_scorer(session: Session, scorer: Scorer, reason: str, *, actor: Use
 def lock_inputs(session: Session, assessment: Assessment, *, actor: User | None) -> None:
     """Lock P, T, L, H and the roster before the team proposes grades (A15 procedure)."""
     assessment = _open_assessment(session, assessment.id)
+    from ballot.evaluations.models import Evaluation
+
+    still_open = session.scalar(select(Evaluation.id).where(
+        Evaluation.assessment_id == assessment.id, Evaluation.state == "open").limit(1))
+    if still_open is not None:
+        raise ScorerError(_("还有进行中的测评，请先结束测评再锁定录入。"))
     assessment.inputs_locked = True
     session.flush()
     record(session, "inputs.lock", actor=actor, assessment_id=assessment.id,

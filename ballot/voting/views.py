@@ -13,6 +13,7 @@ from ballot.errors import render_error
 from ballot.evaluations.models import RATING_VALUES
 from ballot.evaluations.services import close_if_all_used
 from ballot.labels import RATING_LABELS
+from ballot.redirects import local_path
 from ballot.slips.credentials import normalize
 from ballot.voting.ballot_view import BallotView, ballot_view, fragment, keep_fragment
 from ballot.voting.services import (
@@ -198,7 +199,7 @@ def set_language(code: str):  # type: ignore[no-untyped-def]
     """Switch the interface language and go back to a page of this site."""
     if code in ("zh", "en"):
         session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or target.startswith("/s/"):
+    target = local_path(request.args.get("next"))
+    if target is None or target.startswith(("/s/", "/sheet/")):
         target = url_for("voting.enter_code")
     return redirect(target, code=303)

@@ -1,0 +1,103 @@
+"""Refusals found in review: open redirects, logged links, huge or odd numbers, formula text in
+downloads, old sessions after a password change, evaluations after the inputs are locked."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from ballot.accounts.models import Role
+from ballot.assessments.models import Assessment, Member
+from ballot.db import get_session
+from ballot.evaluations.models import Kind
+from ballot.evaluations.services import EvaluationError, create_evaluation, issue_slips
+from ballot.gunicorn_logging import redact_path
+from tests.conftest import CREDENTIAL_KEY, csrf_token, make_user, sign_in
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "//evil.example",
+                                    "https://evil.example", "/\\evil.example"])
+def test_no_redirect_leaves_the_site(app, client, target):
+    assert client.get("/lang/en", query_string={"next": target}).headers["Location"] == "/s"
+    make_user(app, "nav", Role.TEAM)
+    token = csrf_token(client, "/sign-in")
+    response = client.post("/sign-in", query_string={"next": target},
+                           data={"csrf_token": token, "username": "nav",
+                                 "password": "correct horse battery"})
+    assert response.headers["Location"] == "/home"
+
+
+def test_personal_score_sheet_links_are_not_logged():
+    assert redact_path("/sheet/ABCDEFGHJKLMNPQRSTUVWXYZ2345") == "/sheet/<link>"
+    assert redact_path("/s/ABCDEFGHJKLMNPQRSTUVWXYZ2345") == "/s/<slip>"
+    assert redact_path("/static/app.css") is None
+
+
+def test_huge_or_odd_numbers_are_refused_not_crashed(app, team, make_evaluation):
+    make_user(app, "watcher", Role.OBSERVER)
+    observer = app.test_client()
+    sign_in(observer, "watcher")
+    setup = make_evaluation()
+    for url in ("/evaluations/99999999999999999999/", "/assessments/99999999999999999999/results",
+                "/counties/99999999999999999999/history"):
+        assert team.get(url).status_code == 404, url
+    for url in ("/audit?page=%C2%B2", "/audit?assessment=%C2%B2", "/audit?to=9999-12-31",
+                "/audit?page=99999999999999999999"):
+        assert observer.get(url).status_code < 500, url
+    assert team.get("/city?year=%C2%B2").status_code < 500
+    token = csrf_token(team, "/home")
+    response = team.post(f"/assessments/{setup.assessment_id}/results/decisions",
+                         data={"csrf_token": token, "member_id": "99999999999999999999",
+                               "kind": "tie", "grade": "competent", "reason": "x"})
+    assert response.status_code < 500
+    response = team.post(f"/evaluations/{setup.evaluation_id}/slips",
+                         data={"csrf_token": token, "count": "99999999999999999999"})
+    assert response.status_code == 422
+
+
+def test_formula_text_in_names_stays_text_in_the_workbook(app, team, make_evaluation):
+    setup = make_evaluation()
+    with app.app_context():
+        db = get_session()
+        member = db.get_one(Member, setup.member_ids[0])
+        member.name = "=HYPERLINK(\"http://evil\")"
+        db.commit()
+    body = team.get(f"/assessments/{setup.assessment_id}/report.xlsx").data
+    sheet = load_workbook(io.BytesIO(body))["汇总"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == member.name]
+    assert cells and all(c.data_type == "s" for c in cells)
+    csv_text = team.get(f"/assessments/{setup.assessment_id}/summary.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text
+
+
+def test_a_new_password_ends_sessions_signed_in_with_the_old_one(app):
+    make_user(app, "moving", Role.TEAM)
+    client = app.test_client()
+    sign_in(client, "moving")
+    assert client.get("/home").status_code == 200
+    with app.app_context():
+        from ballot.accounts.models import User
+        from ballot.accounts.services import set_password
+
+        db = get_session()
+        set_password(db, db.query(User).filter_by(username="moving").one(), "a brand new secret")
+        db.commit()
+    response = client.get("/home")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_no_evaluation_or_slip_once_inputs_are_locked(app, make_evaluation):
+    setup = make_evaluation()
+    with app.app_context():
+        db = get_session()
+        assessment = db.get_one(Assessment, setup.assessment_id)
+        assessment.inputs_locked = True
+        db.commit()
+        with pytest.raises(EvaluationError, match="locked"):
+            create_evaluation(db, assessment, Kind.INTERVIEW)
+        from ballot.evaluations.models import Evaluation
+
+        with pytest.raises(EvaluationError, match="locked"):
+            issue_slips(db, db.get_one(Evaluation, setup.evaluation_id), 2, CREDENTIAL_KEY)
