@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from ballot.accounts.models import Office, Role
 from tests.conftest import csrf_token, make_user, sign_in
@@ -21,8 +22,7 @@ def _urls(app: Flask):  # type: ignore[no-untyped-def]
         for rule in app.url_map.iter_rules():
             values = {}
             for name, converter in rule._converters.items():
-                kind = type(converter).__name__.lower()
-                values[name] = 1 if "integer" in kind else (
+                values[name] = 1 if isinstance(converter, IntegerConverter) else (
                     "xlsx" if name == "fmt" else "x")
             url = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
