@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from ballot import config, db
@@ -51,6 +52,10 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx: the client's address comes from X-Forwarded-For (sign-in rate limit).
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     db.init_app(app)
     # Before CSRF reads any form: voter pages refuse big bodies with 413.
     app.before_request(_voter_bodies_are_small)

@@ -24,8 +24,10 @@ from ballot.accounts.models import Office, Role, User
 from ballot.accounts.services import AccountError, create_user
 from ballot.assessments.models import County
 from ballot.assessments.services import (
+    LockedError,
     RosterError,
     RosterRow,
+    ensure_inputs_open,
     get_or_create_assessment,
     parse_roster_csv,
     replace_roster,
@@ -198,7 +200,15 @@ def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
                 text = roster.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise InputProblem(f"--roster: cannot read {roster}: {error}") from None
+            try:
+                ensure_inputs_open(assessment)
+            except LockedError as error:
+                raise InputProblem(f"--roster: {error}") from None
+            before = [m.name for m in assessment.members]
             replace_roster(db, assessment, parse_roster_csv(text))
+            record(db, "roster.replace", actor=None, actor_label="cli",
+                   assessment_id=assessment.id, target=f"assessment:{assessment.id}",
+                   before=before, after=[m.name for m in assessment.members])
         elif not assessment.members:
             raise InputProblem("--roster: the assessment has no roster yet; give a CSV file")
         evaluation = create_evaluation(db, assessment, Kind(kind), excellent_cap=excellent_cap,

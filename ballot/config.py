@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh", "en"],
+    # Reverse proxies in front of the app (nginx: 1); 0 trusts no X-Forwarded-* header.
+    "TRUSTED_PROXIES": 0,
     # Seconds a voter's phone and the projector page wait between refreshes.
     "TURNOUT_REFRESH_SECONDS": 5,
 }
@@ -34,6 +36,7 @@ ENVIRONMENT_KEYS = {
     "SECRET_KEY": "BALLOT_SECRET_KEY",
     "CREDENTIAL_KEY": "BALLOT_CREDENTIAL_KEY",
     "BASE_URL": "BALLOT_BASE_URL",
+    "TRUSTED_PROXIES": "BALLOT_TRUSTED_PROXIES",
 }
 
 

@@ -115,6 +115,11 @@ def parse_roster_csv(text: str) -> list[RosterRow]:
             problems.append(f"row {number}, 姓名: must not be empty")
         if not position:
             problems.append(f"row {number}, 职务: must not be empty")
+        for label, value, limit in (("姓名", name, 40), ("职务", position, 80),
+                                    ("分管工作", cells.get("portfolio", ""), 200)):
+            if len(value) > limit:
+                problems.append(f"row {number}, {label}: at most {limit} characters, "
+                                f"got {len(value)}")
         order_text = cells.get("order", "")
         order = len(parsed) + 1
         if order_text:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ballot.accounts.models import REVIEW_OFFICES, Office, Role, User
 from ballot.assessments.models import Assessment, Member
 from ballot.audit.services import record
+from ballot.evaluations.models import Evaluation
 from ballot.results.models import GRADES, Amendment, ApprovalStep, ResultSnapshot
 from ballot.results.services import (
     AMENDED,
@@ -115,10 +116,19 @@ def propose(session: Session, assessment: Assessment, actor: User, comment: str 
         raise ApprovalError(_("录入尚未锁定：请先锁定录入，再提出等次建议。"))
     if not assessment.members:
         raise ApprovalError(_("名单为空，无法提出等次建议。"))
+    open_evaluation = session.scalar(select(Evaluation.id).where(
+        Evaluation.assessment_id == assessment.id, Evaluation.state == "open").limit(1))
+    if open_evaluation is not None:
+        raise ApprovalError(_("还有进行中的测评，请先结束测评再提出等次建议。"))
     summary = summarize(session, assessment)
     if summary.undecided:
         names = "、".join(row.member.name for row in summary.undecided)
         raise ApprovalError(_("还有成员没有等次，须先作出决定：%(names)s。", names=names))
+    # A11.6/A12: whatever was decided on the way, the proposal never exceeds the quota.
+    available = summary.result.quota.available
+    if summary.excellent_count > available:
+        raise ApprovalError(_("“优秀”共 %(n)s 人，超过可用名额 %(available)s 人，请调整决定后再提出。",
+                              n=summary.excellent_count, available=available))
     snapshot = take_snapshot(session, assessment, actor, snapshot_payload(summary))
     step = ApprovalStep(assessment_id=assessment.id, action="propose", office=None,
                         comment=comment.strip(), snapshot_id=snapshot.id, user_id=actor.id)

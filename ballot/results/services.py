@@ -23,6 +23,7 @@ from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.results.models import GRADES, Decision, ResultSnapshot
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
 from tally import (
+    DEFAULT_RULES,
     AssessmentInput,
     AssessmentResult,
     Grade,
@@ -107,10 +108,14 @@ def competition_rank(scores: dict[int, Decimal], county_id: int) -> int | None:
     return 1 + sum(1 for value in scores.values() if value > mine)
 
 
-def ranking_for(session: Session, county_id: int, year: int) -> Ranking | None:
+def ranking_for(session: Session, county_id: int, year: int,
+                rules: Rules = DEFAULT_RULES) -> Ranking | None:
     """A13: the county's place among the city's counties by P this year and last year.
 
-    None unless the county has P in both years; ``counties`` is the number ranked this year.
+    None until every county of the city has P this year (places from part of the city would be
+    wrong) or when the county had no P last year. Last year's place is carried into this year's
+    scale by its distance from the top or the bottom, so "in the last two" stays true when the
+    number of counties changed.
     """
     def scores(of_year: int) -> dict[int, Decimal]:
         rows = session.execute(
@@ -121,11 +126,21 @@ def ranking_for(session: Session, county_id: int, year: int) -> Ranking | None:
         return {county: Decimal(value) for county, value in rows}
 
     current, previous = scores(year), scores(year - 1)
+    all_counties = set(session.scalars(select(County.id)))
+    if not all_counties <= set(current):
+        return None
     now, before = competition_rank(current, county_id), competition_rank(previous, county_id)
     if now is None or before is None:
         return None
     counties = len(current)
-    return Ranking(counties=counties, previous=min(before, counties), current=now)
+    from_bottom = len(previous) - before + 1
+    if before <= rules.top_n:
+        carried = before
+    elif from_bottom <= rules.bottom_n:
+        carried = counties - from_bottom + 1
+    else:
+        carried = min(max(before, rules.top_n + 1), counties - rules.bottom_n)
+    return Ranking(counties=counties, previous=max(1, min(carried, counties)), current=now)
 
 
 def effective_decisions(session: Session, assessment: Assessment) -> dict[int, dict[str, Decision]]:
@@ -223,7 +238,7 @@ def build_input(
         L=leader_scores,
         other_cadres_count=assessment.other_cadres_count,
         other_cadres_excellent=assessment.other_cadres_excellent,
-        ranking=ranking_for(session, assessment.county_id, assessment.year),
+        ranking=ranking_for(session, assessment.county_id, assessment.year, rules_for(assessment)),
         quota_ratio=Decimal(assessment.quota_ratio) if assessment.quota_ratio else None,
         quota_reason=assessment.quota_reason,
         members=tuple(members),
