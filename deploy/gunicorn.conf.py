@@ -12,7 +12,9 @@ worker_class = "gthread"
 threads = int(os.environ.get("BALLOT_THREADS", 4))
 timeout = 30
 graceful_timeout = 10
-keepalive = 5
+# Phones keep their connection between the four requests of a vote; closing idle ones too early
+# under load makes a POST race the close (seen in the 1,000-phone burst).
+keepalive = int(os.environ.get("BALLOT_KEEPALIVE", 75))
 # Access log without ballot URLs, credentials or voters' IP addresses (ballot.gunicorn_logging).
 logger_class = "ballot.gunicorn_logging.RedactingLogger"
 accesslog = os.environ.get("BALLOT_ACCESS_LOG", "-")
