@@ -344,10 +344,15 @@ def test_team_path_from_sign_in_to_the_approved_workbook(
     desktop.reload()
     expect(desktop.locator(".state strong")).to_have_text("市委已审定")
     expect(desktop.locator("table.trail tbody tr")).to_have_count(6)
+    # Form 6 fits the laptop: the grade and the remarks are not scrolled out of sight.
+    remarks = desktop.locator("table.form6 td.flags").first.bounding_box()
+    assert remarks is not None and remarks["x"] + remarks["width"] <= 1280, remarks
     desktop.screenshot(path=screenshots / "approval.png", full_page=True)
 
     # 7. The workbook, checked against tally run on the planned inputs.
     desktop.get_by_role("link", name="报表").click()
+    expect(desktop.locator("figure.chart figcaption")).to_have_text(
+        ["民主测评评价分布", "个别谈话评价分布", "综合得分分布（60、80、90分为等次线）"])
     desktop.screenshot(path=screenshots / "reports.png", full_page=True)
     with desktop.expect_download() as download:
         desktop.get_by_role("link", name="下载 Excel 工作簿").click()
