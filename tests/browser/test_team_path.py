@@ -170,8 +170,8 @@ def run_evaluation(desktop: Page, base: str, assessment_url: str, kind: str,
     desktop.get_by_role("link", name="打印票签").click()
     desktop.get_by_label("生成票签数量").fill(str(len(ballots) + 1))
     desktop.get_by_role("button", name="生成并打印").click()
+    expect(desktop.locator(".slip .code")).to_have_count(len(ballots) + 1)
     codes = desktop.locator(".slip .code").all_inner_texts()
-    assert len(codes) == len(ballots) + 1, codes
 
     desktop.goto(dashboard)
     desktop.get_by_role("button", name="开始测评").click()
