@@ -35,8 +35,9 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
     return response
 
 
-def _charts(assessment: Assessment, data: services.ReportData) -> list[Markup]:
-    """The rating distribution of each kind with closed evaluations, and the score spread."""
+def _charts(assessment: Assessment, data: services.ReportData) -> list[tuple[str, Markup]]:
+    """The rating distribution of each kind with closed evaluations, and the score spread, each
+    with its title (shown as the figure's caption: the SVG's own title is for screen readers)."""
     db = get_session()
     pictures = []
     segment_labels = {key: str(value) for key, value in RATING_LABELS.items()}
@@ -48,12 +49,12 @@ def _charts(assessment: Assessment, data: services.ReportData) -> list[Markup]:
             "excellent": line.excellent, "competent": line.competent,
             "basically_competent": line.basically_competent, "incompetent": line.incompetent,
             "abstain": line.abstained}) for line in lines]
-        pictures.append(charts.rating_bars(
-            _("%(kind)s评价分布", kind=KIND_LABELS[kind.value]), bars, segment_labels))
+        title = _("%(kind)s评价分布", kind=KIND_LABELS[kind.value])
+        pictures.append((title, charts.rating_bars(title, bars, segment_labels)))
     if data.rows:
-        pictures.append(charts.score_spread(
-            _("综合得分分布（60、80、90分为等次线）"),
-            [(row.name, row.composite) for row in data.rows], _("无综合得分")))
+        title = _("综合得分分布（60、80、90分为等次线）")
+        pictures.append((title, charts.score_spread(
+            title, [(row.name, row.composite) for row in data.rows], _("无综合得分"))))
     return pictures
 
 
