@@ -17,7 +17,7 @@ FLAG_LABELS = {
     "veto": _l("一票否决"),
     "veto_exceeds_quota": _l("否决后拟定优秀超出名额"),
     "over_quota": _l("超出优秀名额，定为称职"),
-    "tie_at_quota": _l("名额线上同分，待考核组决定"),
+    "tie_at_quota": _l("名额线上同分（由考核组决定）"),
     "priority_promotion": _l("连续两年优秀且名次靠前，优先提拔（第十八条）"),
     "admonition": _l("诫勉谈话；确不胜任的组织调整（第十九条）"),
     "adjustment": _l("降职、免职等组织调整（第十九条）"),
