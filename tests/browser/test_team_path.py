@@ -295,6 +295,7 @@ def test_team_path_from_sign_in_to_the_approved_workbook(
     for name in [*(n for n, _t, _s in CITY_LEADERS), *HEADS]:
         expect(desktop.get_by_text(f"{name} 已签名")).to_be_visible()
     desktop.screenshot(path=screenshots / "scorers.png", full_page=True)
+    desktop.once("dialog", lambda dialog: dialog.accept())  # "lock now?"
     desktop.get_by_role("button", name="锁定录入").click()
     expect(desktop.locator(".locked-note")).to_contain_text("已锁定")
 
@@ -302,7 +303,7 @@ def test_team_path_from_sign_in_to_the_approved_workbook(
     desktop.get_by_role("link", name="综合评分").click()
     expect(desktop.locator(".quota")).to_contain_text("班子成员可用名额2")
     for name in TIE_DECISIONS:
-        expect(form6_row(desktop, name).locator(".flags")).to_contain_text("名额线上同分，待考核组决定")
+        expect(form6_row(desktop, name).locator(".flags")).to_contain_text("名额线上同分（由考核组决定）")
         expect(form6_row(desktop, name).locator(".composite")).to_have_text("91.58")
     expect(desktop.get_by_text("还有 2 名成员等待考核组决定等次。")).to_be_visible()
     expect(form6_row(desktop, "赵建华").locator(".flags")).to_contain_text("超出优秀名额")

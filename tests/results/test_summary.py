@@ -98,7 +98,7 @@ def test_page_shows_form6_in_chinese(app, world):
     page = client.get(f"/assessments/{world.assessment_id}/results")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("量化评分表", "实绩考核（45%）", "39.60", "91.40", "名额线上同分，待考核组决定",
+    for text in ("量化评分表", "实绩考核（45%）", "39.60", "91.40", "名额线上同分（由考核组决定）",
                  "超出优秀名额，定为称职", "诫勉谈话", "缺党政正职评分", "民主测评无有效票",
                  "还有 3 名成员等待考核组决定等次", "基本比例"):
         assert text in html, text
