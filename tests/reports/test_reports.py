@@ -107,7 +107,7 @@ def test_workbook_decisions_and_approval(app, scored, team) -> None:
     _decide_and_propose(app, scored)
     book = _book(team, scored.assessment_id)
     decision = [c.value for c in book["决定"][3]]
-    assert decision[0] == "李秀兰" and decision[1] == "提拔使用"
+    assert decision[0] == "李秀兰" and decision[1] == "提拔使用人选（第十七条）"
     assert decision[5] == "脱贫摘帽贡献突出" and decision[6] == "组长" and decision[8] == "有效"
     step = [c.value for c in book["审批"][3]]
     assert step[1] == "考核组提出建议" and step[3] == "建议按表6确定等次" and step[4] == "组长"
