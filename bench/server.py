@@ -1,7 +1,8 @@
 """Start an app under gunicorn with deploy/gunicorn.conf.py, as an operator would.
 
-Same approach as tests/support/server.py, but workers and threads keep the deploy defaults unless
-given, and this work tree's code is imported (PYTHONPATH), not an installed copy.
+Used by the benchmark and by the tests (tests/support/server.py). Workers and threads keep the
+deploy defaults unless given, and this work tree's code is imported (PYTHONPATH), not an
+installed copy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ BASELINE = "bench.baseline_app:create_app()"
 class Server:
     url: str
     pid: int
+    access_log: Path
     error_log: Path
 
     def problems(self) -> list[str]:
@@ -49,7 +51,7 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     name = f"{app.split(':')[0].rsplit('.', 1)[-1]}-{port}"
-    error_log = workdir / f"{name}-error.log"
+    access_log, error_log = workdir / f"{name}-access.log", workdir / f"{name}-error.log"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
@@ -59,7 +61,7 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
         "BALLOT_BASE_URL": url,
         "BALLOT_BIND": f"127.0.0.1:{port}",
         # An operator keeps the access log on; it costs the product and the baseline alike.
-        "BALLOT_ACCESS_LOG": str(workdir / f"{name}-access.log"),
+        "BALLOT_ACCESS_LOG": str(access_log),
         "BALLOT_ERROR_LOG": str(error_log),
     }
     if workers is not None:
@@ -82,7 +84,7 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start in 30 s")
             time.sleep(0.1)
-        yield Server(url, process.pid, error_log)
+        yield Server(url, process.pid, access_log, error_log)
     finally:
         process.terminate()
         try:
