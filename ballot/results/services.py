@@ -34,6 +34,7 @@ from tally import (
     Veto,
     VetoArea,
     VoteCounts,
+    competition_ranks,
     consequence_flags,
     publish,
     score_assessment,
@@ -101,11 +102,12 @@ def rules_for(assessment: Assessment) -> Rules:
 
 
 def competition_rank(scores: dict[int, Decimal], county_id: int) -> int | None:
-    """The county's place by score, equal scores sharing a place (1, 1, 3); None if unscored."""
+    """The county's place by score, equal scores sharing a place (1, 1, 3), by the same rule as
+    members' ranks (``tally.competition_ranks``); None if unscored."""
     if county_id not in scores:
         return None
-    mine = scores[county_id]
-    return 1 + sum(1 for value in scores.values() if value > mine)
+    counties = list(scores)
+    return competition_ranks([scores[c] for c in counties])[counties.index(county_id)]
 
 
 def ranking_for(session: Session, county_id: int, year: int,
