@@ -78,6 +78,12 @@ _STORE_BALLOT = insert(Ballot).values(
     id=bindparam("id"), evaluation_id=bindparam("evaluation_id"), valid=True
 )
 _STORE_RATING = insert(BallotRating)
+# Is any slip of the evaluation still unused? (index on slip (evaluation_id, spent))
+_UNUSED = (
+    select(Slip.id)
+    .where(Slip.evaluation_id == bindparam("evaluation_id"), Slip.spent.is_(False))
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,14 @@ class SlipCheck:
 def find_slip(session: Session, key: str, credential: str, *, lock: bool = False) -> SlipCheck:
     """The open evaluation a credential votes in, or SlipProblem saying why it cannot vote.
 
-    One query reads the slip and its evaluation's state. An evaluation past its closing time is
-    closed here, on first contact.
+    One query reads the slip and its evaluation's state, on the session's connection (Core, not
+    the ORM: this runs on every voting request). An evaluation past its closing time is closed
+    here, on first contact.
     """
     query = _SLIP_FOR_SHARE if lock else _SLIP
-    row = session.execute(query, {"hash": credential_hash(key, credential)}).one_or_none()
+    row = session.connection().execute(
+        query, {"hash": credential_hash(key, credential)}
+    ).one_or_none()
     if row is None:
         raise SlipProblem("unknown")
     spent, evaluation_id, state, closes_at = row
@@ -137,24 +146,35 @@ def read_choices(view: BallotView, form: Mapping[str, str]) -> Choices:
     return choices
 
 
-def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, str]) -> int:
-    """Spend the credential and store the ballot in one transaction; return the evaluation id.
+@dataclass(frozen=True)
+class Cast:
+    """A stored ballot: its evaluation, and whether that was the evaluation's last unused slip."""
 
-    Raises SlipProblem("used") when another submit of the same slip got there first.
+    evaluation_id: int
+    last_slip: bool
+
+
+def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, str]) -> Cast:
+    """Spend the credential and store the ballot in one transaction (not committed here).
+
+    Raises SlipProblem("used") when another submit of the same slip got there first. The
+    returned ``last_slip`` tells the caller to close the evaluation (every slip used).
     """
     begin_write(session)
     evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
     choices = read_choices(ballot_view(session, evaluation_id), form)
-    spent = session.execute(_SPEND, {"hash": credential_hash(key, credential)})
+    conn = session.connection()
+    spent = conn.execute(_SPEND, {"hash": credential_hash(key, credential)})
     if spent.rowcount != 1:
         raise SlipProblem("used")
     ballot_id = secrets.token_hex(16)
-    session.execute(_STORE_BALLOT, {"id": ballot_id, "evaluation_id": evaluation_id})
+    conn.execute(_STORE_BALLOT, {"id": ballot_id, "evaluation_id": evaluation_id})
     ratings = [
         {"ballot_id": ballot_id, "member_id": member_id, "rating": rating}
         for member_id, rating in choices.by_member.items()
         if rating is not None
     ]
     if ratings:
-        session.execute(_STORE_RATING, ratings)
-    return evaluation_id
+        conn.execute(_STORE_RATING, ratings)
+    last = conn.execute(_UNUSED, {"evaluation_id": evaluation_id}).first() is None
+    return Cast(evaluation_id, last)

@@ -99,9 +99,16 @@ def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
         return None, _problem_page(problem)
 
 
+_LABELS: dict[str, dict[str, str]] = {}
+
+
 def _labels() -> dict[str, str]:
-    """The rating names in the visitor's language, translated once per page, not per button."""
-    return {key: str(label) for key, label in RATING_LABELS.items()}
+    """The rating names in the visitor's language, translated once per process and language."""
+    lang = str(get_locale())
+    labels = _LABELS.get(lang)
+    if labels is None:
+        labels = _LABELS[lang] = {key: str(label) for key, label in RATING_LABELS.items()}
+    return labels
 
 
 def _members_html(evaluation: BallotView, chosen: dict[int, str | None]) -> Markup:
@@ -174,7 +181,7 @@ def confirm():  # type: ignore[no-untyped-def]
         return _current()[1]
     db = get_session()
     try:
-        evaluation_id = cast_ballot(db, _key(), credential, request.form)
+        cast = cast_ballot(db, _key(), credential, request.form)
     except SlipProblem as problem:
         db.rollback()
         return _problem_page(problem)
@@ -184,7 +191,7 @@ def confirm():  # type: ignore[no-untyped-def]
         return _ballot_problem(ballot_view(db, evaluation_id), problem)
     db.commit()
     # The spent credential stays in the session: a repeat submit is told "already used".
-    if close_if_all_used(db, evaluation_id):
+    if cast.last_slip and close_if_all_used(db, cast.evaluation_id):
         db.commit()
     return redirect(url_for("voting.thanks"), code=303)
 
