@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -19,6 +20,7 @@ from ballot.voting.ballot_view import BallotView, ballot_view, fragment, keep_fr
 from ballot.voting.services import (
     ABSTAIN,
     BallotProblem,
+    Choices,
     SlipProblem,
     cast_ballot,
     find_slip,
@@ -112,20 +114,11 @@ def _labels() -> dict[str, str]:
 
 
 def _members_html(evaluation: BallotView, chosen: dict[int, str | None]) -> Markup:
-    """The rating buttons of every member. A fresh ballot's are the same for every voter in a
-    language, so they are rendered once per process and reused."""
-    lang = str(get_locale())
-    if not chosen:
-        cached = fragment(get_session(), ("members", evaluation.id, lang))
-        if cached is not None:
-            return cached
-    html = Markup(render_template(
+    """The rating buttons of every member, with the voter's earlier choices checked."""
+    return Markup(render_template(
         "voting/_members.html", evaluation=evaluation, chosen=chosen, ABSTAIN=ABSTAIN,
         labels=_labels(), ratings=RATING_VALUES,
     ))
-    if not chosen:
-        keep_fragment(get_session(), ("members", evaluation.id, lang), html)
-    return html
 
 
 def _ballot_page(evaluation: BallotView, chosen: dict[int, str | None], error: str | None,
@@ -134,6 +127,24 @@ def _ballot_page(evaluation: BallotView, chosen: dict[int, str | None], error: s
         "voting/ballot.html", evaluation=evaluation, error=error,
         members_html=_members_html(evaluation, chosen),
     ), status
+
+
+#: Stands in for the session's CSRF token in a cached page.
+_TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def _fresh_ballot_page(evaluation: BallotView) -> str:
+    """An empty ballot is the same page for every voter of an evaluation in a language but for
+    the CSRF token, so it is rendered once per process and the session's token put in."""
+    key = ("ballot page", evaluation.id, str(get_locale()))
+    page = fragment(get_session(), key)
+    if page is None:
+        page = Markup(render_template(
+            "voting/ballot.html", evaluation=evaluation, error=None,
+            members_html=_members_html(evaluation, {}), csrf_token=lambda: _TOKEN_SLOT,
+        ))
+        keep_fragment(get_session(), key, page)
+    return str(page).replace(_TOKEN_SLOT, generate_csrf())
 
 
 def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
@@ -153,7 +164,7 @@ def ballot():  # type: ignore[no-untyped-def]
     credential, found = _current()
     if credential is None:
         return found
-    return _ballot_page(found, {}, None)  # type: ignore[arg-type]
+    return _fresh_ballot_page(found)  # type: ignore[arg-type]
 
 
 @bp.post("/ballot")
@@ -169,8 +180,24 @@ def review():  # type: ignore[no-untyped-def]
         return _ballot_problem(evaluation, problem)
     if request.form.get("action") == "edit":
         return _ballot_page(evaluation, choices.by_member, None)
-    return render_template("voting/review.html", evaluation=evaluation, choices=choices,
-                           ABSTAIN=ABSTAIN, labels=_labels())
+    return _review_page(evaluation, choices)
+
+
+def _review_page(evaluation: BallotView, choices: Choices) -> str:
+    """The choices for a last look, and the same choices as hidden fields of the confirm and
+    edit forms (built once here rather than by three loops in the template)."""
+    labels = _labels()
+    rows, fields = [], []
+    for member in evaluation.members:
+        value = choices.by_member[member.id] or ABSTAIN
+        rows.append((member.name, member.position, value, labels[value]))
+        fields.append(_HIDDEN.format(member.field, value))
+    abstained = sum(1 for value in choices.by_member.values() if value is None)
+    return render_template("voting/review.html", evaluation=evaluation, rows=rows,
+                           hidden=Markup("").join(fields), abstained=abstained)
+
+
+_HIDDEN = Markup('<input type="hidden" name="{}" value="{}">')
 
 
 @bp.post("/ballot/confirm")
