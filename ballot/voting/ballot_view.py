@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,21 +78,25 @@ def ballot_view(session: Session, evaluation_id: int) -> BallotView:
     return view
 
 
-#: Per engine: rendered page fragments that depend only on a frozen evaluation and a language.
-_FRAGMENTS: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], Markup]] = (
+#: Per engine: things rendered from a frozen evaluation (and a language), by key.
+_RENDERED: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], object]] = (
     weakref.WeakKeyDictionary()
 )
 
-
-def fragment(session: Session, key: tuple[object, ...]) -> Markup | None:
-    """A cached fragment, or None."""
-    cache = _FRAGMENTS.get(session.get_bind())
-    return cache.get(key) if cache is not None else None
+T = TypeVar("T")
 
 
-def keep_fragment(session: Session, key: tuple[object, ...], html: Markup) -> None:
+def rendered(session: Session, key: tuple[object, ...], render: Callable[[], T]) -> T:
+    """``render()``'s result, made once per process for ``key``. The key must name everything
+    the result depends on (the evaluation, the language, ...)."""
+    engine = session.get_bind()
+    cache = _RENDERED.get(engine)
+    if cache is not None and key in cache:
+        return cast(T, cache[key])
+    value = render()
     with _LOCK:
-        cache = _FRAGMENTS.setdefault(session.get_bind(), {})
+        cache = _RENDERED.setdefault(engine, {})
         if len(cache) >= _MAX:
             cache.clear()
-        cache[key] = html
+        cache[key] = value
+    return value

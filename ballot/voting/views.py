@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ballot.db import get_session
 from ballot.errors import render_error
-from ballot.evaluations.models import RATING_VALUES
 from ballot.evaluations.services import close_if_all_used
-from ballot.labels import RATING_LABELS
 from ballot.redirects import local_path
 from ballot.slips.credentials import normalize
-from ballot.voting.ballot_view import BallotView, ballot_view, fragment, keep_fragment
+from ballot.voting import pages
+from ballot.voting.ballot_view import BallotView, ballot_view
 from ballot.voting.services import (
-    ABSTAIN,
     BallotProblem,
-    Choices,
     SlipProblem,
     cast_ballot,
     find_slip,
@@ -101,52 +95,6 @@ def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
         return None, _problem_page(problem)
 
 
-_LABELS: dict[str, dict[str, str]] = {}
-
-
-def _labels() -> dict[str, str]:
-    """The rating names in the visitor's language, translated once per process and language."""
-    lang = str(get_locale())
-    labels = _LABELS.get(lang)
-    if labels is None:
-        labels = _LABELS[lang] = {key: str(label) for key, label in RATING_LABELS.items()}
-    return labels
-
-
-def _members_html(evaluation: BallotView, chosen: dict[int, str | None]) -> Markup:
-    """The rating buttons of every member, with the voter's earlier choices checked."""
-    return Markup(render_template(
-        "voting/_members.html", evaluation=evaluation, chosen=chosen, ABSTAIN=ABSTAIN,
-        labels=_labels(), ratings=RATING_VALUES,
-    ))
-
-
-def _ballot_page(evaluation: BallotView, chosen: dict[int, str | None], error: str | None,
-                 status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template(
-        "voting/ballot.html", evaluation=evaluation, error=error,
-        members_html=_members_html(evaluation, chosen),
-    ), status
-
-
-#: Stands in for the session's CSRF token in a cached page.
-_TOKEN_SLOT = "\x00csrf-token\x00"
-
-
-def _fresh_ballot_page(evaluation: BallotView) -> str:
-    """An empty ballot is the same page for every voter of an evaluation in a language but for
-    the CSRF token, so it is rendered once per process and the session's token put in."""
-    key = ("ballot page", evaluation.id, str(get_locale()))
-    page = fragment(get_session(), key)
-    if page is None:
-        page = Markup(render_template(
-            "voting/ballot.html", evaluation=evaluation, error=None,
-            members_html=_members_html(evaluation, {}), csrf_token=lambda: _TOKEN_SLOT,
-        ))
-        keep_fragment(get_session(), key, page)
-    return str(page).replace(_TOKEN_SLOT, generate_csrf())
-
-
 def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
     if problem.code == "over_cap":
         form = {k: v for k, v in request.form.items() if k.startswith("m")}
@@ -155,7 +103,7 @@ def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ig
             "每张票最多评 %(cap)s 个“优秀”，您评了 %(given)s 个。请减少后再提交。",
             cap=problem.details["cap"], given=problem.details["given"],
         )
-        return _ballot_page(evaluation, chosen, message, 422)
+        return pages.ballot_page(evaluation, chosen, message), 422
     return render_error(400, _("选票内容无效"), _("提交的选票包含不存在的被测评人或等次，未保存任何内容。请重新填写。"))
 
 
@@ -164,7 +112,7 @@ def ballot():  # type: ignore[no-untyped-def]
     credential, found = _current()
     if credential is None:
         return found
-    return _fresh_ballot_page(found)  # type: ignore[arg-type]
+    return pages.fresh_ballot_page(found)  # type: ignore[arg-type]
 
 
 @bp.post("/ballot")
@@ -179,25 +127,8 @@ def review():  # type: ignore[no-untyped-def]
     except BallotProblem as problem:
         return _ballot_problem(evaluation, problem)
     if request.form.get("action") == "edit":
-        return _ballot_page(evaluation, choices.by_member, None)
-    return _review_page(evaluation, choices)
-
-
-def _review_page(evaluation: BallotView, choices: Choices) -> str:
-    """The choices for a last look, and the same choices as hidden fields of the confirm and
-    edit forms (built once here rather than by three loops in the template)."""
-    labels = _labels()
-    rows, fields = [], []
-    for member in evaluation.members:
-        value = choices.by_member[member.id] or ABSTAIN
-        rows.append((member.name, member.position, value, labels[value]))
-        fields.append(_HIDDEN.format(member.field, value))
-    abstained = sum(1 for value in choices.by_member.values() if value is None)
-    return render_template("voting/review.html", evaluation=evaluation, rows=rows,
-                           hidden=Markup("").join(fields), abstained=abstained)
-
-
-_HIDDEN = Markup('<input type="hidden" name="{}" value="{}">')
+        return pages.ballot_page(evaluation, choices.by_member, None)
+    return pages.review_page(evaluation, choices)
 
 
 @bp.post("/ballot/confirm")
