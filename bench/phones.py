@@ -2,7 +2,8 @@
 
 A product vote is four requests: open the slip (303), load the ballot (read the CSRF token and
 the member fields from the page), submit for review (200) and confirm (303). A baseline store is
-one ``POST /spend``. Latencies are taken around each request and around the whole vote.
+one ``POST /spend``. Latencies are taken around each request, and a vote's is the sum of its requests' (a paced
+phone's pauses for reading are not the server's time).
 """
 
 from __future__ import annotations
@@ -61,11 +62,29 @@ def _expect(response: aiohttp.ClientResponse, status: int, step: str) -> None:
         raise VoteFailed(f"{step}: HTTP {response.status}, expected {status}")
 
 
+@dataclass(frozen=True)
+class Pace:
+    """A person's pace: seconds spent reading the ballot and filling it in, then looking over
+    the review page, each drawn uniformly from its range. Waits are not counted in latencies."""
+
+    reading: tuple[float, float] = (0.0, 0.0)
+    reviewing: tuple[float, float] = (0.0, 0.0)
+
+
+#: No pause between requests: phones in a closed loop.
+NO_PAUSE = Pace()
+
+
+async def _pause(span: tuple[float, float], rng: random.Random) -> None:
+    if span[1] > 0:
+        await asyncio.sleep(rng.uniform(*span))
+
+
 async def product_vote(session: aiohttp.ClientSession, credential: str,
-                       rng: random.Random) -> Outcome:
-    """One voter's full vote through the product's pages."""
+                       rng: random.Random, pace: Pace = NO_PAUSE) -> Outcome:
+    """One voter's full vote through the product's pages; ``latency`` is the time spent
+    waiting on the server (the pauses of ``pace`` left out)."""
     steps: list[float] = []
-    start = time.perf_counter()
 
     async def timed(request: Awaitable[aiohttp.ClientResponse], status: int,
                     step: str) -> str:
@@ -87,21 +106,24 @@ async def product_vote(session: aiohttp.ClientSession, credential: str,
         raise VoteFailed("GET /ballot: no CSRF token or no member fields on the page")
     ratings = random_ratings(member_ids, rng)
     form = {"csrf_token": token.group(1), **{f"m{m}": r for m, r in ratings.items()}}
+    await _pause(pace.reading, rng)
     review = await timed(session.post("/ballot", data=form), 200, PRODUCT_STEPS[2])
     if "/ballot/confirm" not in review:
         raise VoteFailed("POST /ballot: the review page has no confirm form")
+    await _pause(pace.reviewing, rng)
     await timed(session.post("/ballot/confirm", data=form, allow_redirects=False), 303,
                 PRODUCT_STEPS[3])
     rated = sum(1 for r in ratings.values() if r != "abstain")
-    return Outcome(True, time.perf_counter() - start, steps, rated)
+    return Outcome(True, sum(steps), steps, rated)
 
 
 def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
     """One store on the baseline app, with ratings drawn as a voter's would be."""
 
     async def store(session: aiohttp.ClientSession, credential: str,
-                    rng: random.Random) -> Outcome:
+                    rng: random.Random, pace: Pace = NO_PAUSE) -> Outcome:
         ratings = random_ratings(member_ids, rng)
+        await _pause(pace.reading, rng)
         form = {"credential": credential, **{f"m{m}": r for m, r in ratings.items()}}
         start = time.perf_counter()
         try:
@@ -146,6 +168,33 @@ def play(base_url: str, credentials: Sequence[str], concurrency: int,
     """Let every credential vote, ``concurrency`` phones at a time; stops when all have voted."""
     cpu, start = time.process_time(), time.perf_counter()
     outcomes = asyncio.run(_play(base_url, credentials, concurrency, vote, seed))
+    return Run(outcomes, time.perf_counter() - start, time.process_time() - cpu)
+
+
+async def _room(base_url: str, credentials: Sequence[str], arrival: float, pace: Pace,
+                vote: Callable[..., Awaitable[Outcome]], seed: int) -> list[Outcome]:
+    async def phone(index: int, credential: str) -> Outcome:
+        rng = random.Random(seed * 1_000_003 + index)
+        await asyncio.sleep(rng.uniform(0, arrival))
+        start = time.perf_counter()
+        async with aiohttp.ClientSession(
+            base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT,
+            connector=aiohttp.TCPConnector(limit=1),
+        ) as session:
+            try:
+                return await vote(session, credential, rng, pace)
+            except VoteFailed as problem:
+                return Outcome(False, time.perf_counter() - start, error=str(problem))
+
+    return list(await asyncio.gather(*(phone(i, c) for i, c in enumerate(credentials))))
+
+
+def play_room(base_url: str, credentials: Sequence[str], arrival: float, pace: Pace,
+              vote: Callable[..., Awaitable[Outcome]], seed: int = 1) -> Run:
+    """A meeting room: every credential's phone votes at once, each scanning its slip at a
+    moment drawn from the first ``arrival`` seconds and then going at a person's ``pace``."""
+    cpu, start = time.process_time(), time.perf_counter()
+    outcomes = asyncio.run(_room(base_url, credentials, arrival, pace, vote, seed))
     return Run(outcomes, time.perf_counter() - start, time.process_time() - cpu)
 
 
