@@ -35,6 +35,45 @@ def test_personal_score_sheet_links_are_not_logged():
     assert redact_path("/static/app.css") is None
 
 
+def _access_line(log_format: str, path: str) -> str:
+    """What RedactingLogger writes for one request, with ``log_format``."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from ballot.gunicorn_logging import RedactingLogger
+
+    cfg = Config()
+    cfg.set("access_log_format", log_format)
+    logger = RedactingLogger(cfg)
+    environ = {"REMOTE_ADDR": "10.1.2.3", "REQUEST_METHOD": "GET", "RAW_URI": path,
+               "PATH_INFO": path, "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+               "HTTP_USER_AGENT": "Mozilla/5.0 (Phone) MicroMessenger/8.0",
+               "HTTP_X_FORWARDED_FOR": "10.9.9.9"}
+    request = SimpleNamespace(headers=[("USER-AGENT", environ["HTTP_USER_AGENT"]),
+                                       ("X-FORWARDED-FOR", "10.9.9.9")])
+    response = SimpleNamespace(status="200 OK", sent=1234, headers=[("Content-Type", "text/html")])
+    atoms = logger.atoms_wrapper_class(
+        logger.atoms(response, request, environ, dt.timedelta(milliseconds=7)))
+    return log_format % atoms
+
+
+@pytest.mark.parametrize("log_format", [
+    '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms',  # deploy/gunicorn.conf.py
+    '%(h)s "%(r)s" %(s)s "%(a)s" %({x-forwarded-for}i)s %({user-agent}i)s %({remote_addr}e)s',
+])
+def test_access_log_keeps_voters_addresses_devices_and_slips_out(log_format):
+    voter = _access_line(log_format, "/s/ABCDEFGHJKLMNPQRSTUVWXYZ2345")
+    assert "ABCDEFGHJKLMNPQRSTUVWXYZ2345" not in voter and "/s/<slip>" in voter
+    assert "10.1.2.3" not in voter and "10.9.9.9" not in voter and "MicroMessenger" not in voter
+    assert " 200 " in voter
+    staff = _access_line(log_format, "/home")
+    assert staff.startswith("10.1.2.3") and '"GET /home HTTP/1.1" 200' in staff
+    if "%(M)s" in log_format:
+        assert staff.endswith(" 1234 7ms")
+
+
 def test_huge_or_odd_numbers_are_refused_not_crashed(app, team, make_evaluation):
     make_user(app, "watcher", Role.OBSERVER)
     observer = app.test_client()
