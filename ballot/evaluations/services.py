@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     case,
     delete,
     func,
@@ -309,11 +310,17 @@ def close_if_due(session: Session, evaluation: Evaluation, now: dt.datetime | No
     return close_evaluation(session, evaluation.id, "time")
 
 
+_UNUSED = (
+    select(Slip.id)
+    .where(Slip.evaluation_id == bindparam("evaluation_id"), Slip.spent.is_(False))
+    .limit(1)
+)
+
+
 def close_if_all_used(session: Session, evaluation_id: int) -> bool:
-    """Close an open evaluation once every issued slip has been used (one indexed look-up)."""
-    unused = session.scalar(
-        select(Slip.id).where(Slip.evaluation_id == evaluation_id, Slip.spent.is_(False)).limit(1)
-    )
+    """Close an open evaluation once every issued slip has been used. Runs after every ballot,
+    so the check is one indexed look-up as a Core statement (index slip (evaluation_id, spent))."""
+    unused = session.connection().execute(_UNUSED, {"evaluation_id": evaluation_id}).first()
     if unused is not None:
         return False
     evaluation = session.get_one(Evaluation, evaluation_id)

@@ -78,12 +78,6 @@ _STORE_BALLOT = insert(Ballot).values(
     id=bindparam("id"), evaluation_id=bindparam("evaluation_id"), valid=True
 )
 _STORE_RATING = insert(BallotRating)
-# Is any slip of the evaluation still unused? (index on slip (evaluation_id, spent))
-_UNUSED = (
-    select(Slip.id)
-    .where(Slip.evaluation_id == bindparam("evaluation_id"), Slip.spent.is_(False))
-    .limit(1)
-)
 
 
 @dataclass(frozen=True)
@@ -146,19 +140,11 @@ def read_choices(view: BallotView, form: Mapping[str, str]) -> Choices:
     return choices
 
 
-@dataclass(frozen=True)
-class Cast:
-    """A stored ballot: its evaluation, and whether that was the evaluation's last unused slip."""
+def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, str]) -> int:
+    """Spend the credential and store the ballot in one transaction (not committed here);
+    return the evaluation id.
 
-    evaluation_id: int
-    last_slip: bool
-
-
-def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, str]) -> Cast:
-    """Spend the credential and store the ballot in one transaction (not committed here).
-
-    Raises SlipProblem("used") when another submit of the same slip got there first. The
-    returned ``last_slip`` tells the caller to close the evaluation (every slip used).
+    Raises SlipProblem("used") when another submit of the same slip got there first.
     """
     begin_write(session)
     evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
@@ -176,5 +162,4 @@ def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, 
     ]
     if ratings:
         conn.execute(_STORE_RATING, ratings)
-    last = conn.execute(_UNUSED, {"evaluation_id": evaluation_id}).first() is None
-    return Cast(evaluation_id, last)
+    return evaluation_id

@@ -139,7 +139,7 @@ def confirm():  # type: ignore[no-untyped-def]
         return _current()[1]
     db = get_session()
     try:
-        cast = cast_ballot(db, _key(), credential, request.form)
+        evaluation_id = cast_ballot(db, _key(), credential, request.form)
     except SlipProblem as problem:
         db.rollback()
         return _problem_page(problem)
@@ -149,7 +149,9 @@ def confirm():  # type: ignore[no-untyped-def]
         return _ballot_problem(ballot_view(db, evaluation_id), problem)
     db.commit()
     # The spent credential stays in the session: a repeat submit is told "already used".
-    if cast.last_slip and close_if_all_used(db, cast.evaluation_id):
+    # Checked after the commit, so of two last voters at least the later one sees every slip
+    # spent (PostgreSQL's READ COMMITTED would hide the other's spend inside the cast).
+    if close_if_all_used(db, evaluation_id):
         db.commit()
     return redirect(url_for("voting.thanks"), code=303)
 

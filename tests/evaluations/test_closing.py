@@ -216,3 +216,34 @@ def test_closing_twice_is_refused_and_changes_nothing(app, make_evaluation):
         before = db.scalar(select(func.count()).select_from(Ballot))
         assert close_evaluation(db, setup.evaluation_id, "team") is False
         assert db.scalar(select(func.count()).select_from(Ballot)) == before
+
+
+def test_two_last_voters_at_once_still_close_the_evaluation(app, make_evaluation):
+    """The last two slips cast in overlapping transactions: whichever commits second sees every
+    slip spent and closes (PostgreSQL runs READ COMMITTED, so neither cast can see the other's
+    spend before it commits). SQLite serializes writers, so the overlap cannot happen there."""
+    from ballot.evaluations.services import close_if_all_used
+    from ballot.voting.services import cast_ballot
+    from tests.conftest import CREDENTIAL_KEY
+
+    setup = make_evaluation(slips=2)
+    with app.app_context():
+        if get_session().get_bind().dialect.name == "sqlite":
+            pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: casts cannot overlap")
+        first, second = (app.extensions["db_sessionmaker"]() for _ in range(2))
+        form = {f"m{m}": "competent" for m in setup.member_ids}
+        try:
+            cast_ballot(first, CREDENTIAL_KEY, setup.credentials[0], form)
+            cast_ballot(second, CREDENTIAL_KEY, setup.credentials[1], form)
+            first.commit()
+            assert not close_if_all_used(first, setup.evaluation_id)  # the second is in flight
+            first.commit()
+            second.commit()
+            assert close_if_all_used(second, setup.evaluation_id)
+            second.commit()
+        finally:
+            first.close()
+            second.close()
+    evaluation = _evaluation(app, setup.evaluation_id)
+    assert (evaluation.state, evaluation.closed_reason, evaluation.ballots_cast) == (
+        "closed", "all_slips_used", 2)
