@@ -70,12 +70,15 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     db.init_app(app)
     # Before CSRF reads any form: voter pages refuse big bodies with 413.
     app.before_request(_voter_bodies_are_small)
+    app.before_request(_no_nul_characters)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Templates translate through the request's catalog, looked up once per request.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
 
@@ -128,6 +131,22 @@ def _voter_bodies_are_small() -> None:
     endpoint = request.endpoint or ""
     if endpoint.startswith(("voting.", "sheet.")):
         request.max_content_length = current_app.config["VOTER_MAX_BYTES"]
+
+
+def _no_nul_characters() -> Any:
+    """No form field or query value holds NUL: PostgreSQL cannot store it in text and no name
+    or number has it, so such a request is refused whole, before any page reads it."""
+    values = [*request.args.values()]
+    if request.method == "POST":
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        from flask_babel import gettext as _
+
+        from ballot.errors import render_error
+
+        return render_error(400, _("提交的内容无效"),
+                            _("提交的内容包含空字符（NUL），未保存任何内容。请检查后重新输入。"))
+    return None
 
 
 def _writes_take_the_lock() -> None:

@@ -19,6 +19,7 @@ VOTER_PATHS = frozenset({"/", "/s", "/ballot", "/ballot/confirm", "/thanks", "/s
 
 def redact_path(path: str) -> str | None:
     """The path to log for a voter page (credential removed), or None for other pages."""
+    path = "/" + path.lstrip("/")  # "//s/<credential>" is the same slip link
     if path.startswith("/s/"):
         return "/s/<slip>"
     if path.startswith("/sheet/"):
@@ -53,6 +54,7 @@ class RedactingLogger(Logger):  # type: ignore[misc]
         if safe is not None:
             # A voter's page: no address, device, referrer or credential; the header, response
             # header and environ atoms ({...}i, {...}o, {...}e) are all dropped and log as "-".
+            # Nor the response size: the review page's length varies with the choices on it.
             method = environ.get("REQUEST_METHOD", "-")
             protocol = environ.get("SERVER_PROTOCOL", "-")
             atoms = {key: value for key, value in atoms.items() if not key.startswith("{")}
@@ -65,6 +67,8 @@ class RedactingLogger(Logger):  # type: ignore[misc]
                     "q": "",
                     "f": "-",
                     "a": "-",
+                    "b": "-",
+                    "B": "-",
                 }
             )
         return atoms

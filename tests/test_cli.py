@@ -86,14 +86,20 @@ def test_create_issue_open_vote_close_results(runner, app, tmp_path):
          "row 3, 排序: must be a whole number >= 1, got 'x'"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "MISSING"],
          "--roster: cannot read"),
+        (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "CONTROL"],
+         "row 2, 姓名: must not contain control characters"),
+        (["evaluation", "create", "--county", "武都\x00区", "--year", "2026", "--roster", "ROSTER"],
+         "county: must not contain control characters"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_message(runner, app, tmp_path, args, message):
     good, bad = tmp_path / "roster.csv", tmp_path / "bad.csv"
     good.write_text(ROSTER_CSV, encoding="utf-8")
     bad.write_text("姓名,职务,排序\n甲,副县长,1\n乙,,x\n", encoding="utf-8")
-    args = [{"ROSTER": str(good), "BAD": str(bad), "MISSING": str(tmp_path / "nope.csv")}
-            .get(a, a) for a in args]
+    control = tmp_path / "control.csv"
+    control.write_text("姓名,职务,排序\n甲\x00乙,副县长,1\n", encoding="utf-8")
+    args = [{"ROSTER": str(good), "BAD": str(bad), "MISSING": str(tmp_path / "nope.csv"),
+             "CONTROL": str(control)}.get(a, a) for a in args]
     result = runner.invoke(args=args)
     assert result.exit_code == 2, result.output
     assert message in result.output

@@ -19,7 +19,7 @@ from ballot.assessments.imports import TableError, read_table
 from ballot.assessments.models import Assessment, County, Member
 from ballot.audit.services import record
 from ballot.clock import utcnow
-from ballot.parsing import whole_number
+from ballot.parsing import has_control, whole_number
 
 if TYPE_CHECKING:
     from ballot.accounts.models import User
@@ -74,6 +74,8 @@ def get_or_create_assessment(session: Session, county_name: str, year: int) -> A
     county_name = county_name.strip()
     if not county_name:
         raise RosterError(["county: must not be empty"])
+    if has_control(county_name):
+        raise RosterError(["county: must not contain control characters (line breaks, tabs, NUL)"])
     if not 2000 <= year <= 2100:
         raise RosterError([f"year: must be between 2000 and 2100, got {year}"])
     county = session.scalar(select(County).where(County.name == county_name))
@@ -120,6 +122,9 @@ def parse_roster_csv(text: str) -> list[RosterRow]:
             if len(value) > limit:
                 problems.append(f"row {number}, {label}: at most {limit} characters, "
                                 f"got {len(value)}")
+            if has_control(value):
+                problems.append(f"row {number}, {label}: must not contain control characters "
+                                "(line breaks, tabs, NUL)")
         order_text = cells.get("order", "")
         order = len(parsed) + 1
         if order_text:
@@ -205,6 +210,8 @@ def create_assessment(
     elif name:
         if len(name) > 60:
             problems.append(_("县区名称：不能超过 60 个字，现有 %(n)s 个字。", n=len(name)))
+        if has_control(name):
+            problems.append(_("县区名称：不能包含换行、制表符等控制字符。"))
         county = session.scalar(select(County).where(County.name == name))
     else:
         problems.append(_("县区：请选择已有县区，或输入新县区名称。"))
@@ -289,6 +296,9 @@ def parse_roster_file(filename: str, data: bytes) -> list[RosterRow]:
                 problems.append(_("第%(row)s行「%(column)s」：不能超过 %(max)s 个字，现有 %(n)s 个字。",
                                   row=row.number, column=ROSTER_HEADINGS[key], max=limit,
                                   n=len(value)))
+            if has_control(value):
+                problems.append(_("第%(row)s行「%(column)s」：不能包含换行、制表符等控制字符。",
+                                  row=row.number, column=ROSTER_HEADINGS[key]))
         order = index
         if explicit_order:
             text = cells.get("order", "")

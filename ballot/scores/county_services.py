@@ -19,6 +19,7 @@ from ballot.assessments.models import Assessment, County
 from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
+from ballot.parsing import has_control
 from ballot.results.services import competition_rank, ranking_for
 from ballot.scores.models import CountyScore
 from tally import DEFAULT_RULES, excellent_ratio
@@ -87,6 +88,8 @@ def add_county(session: Session, name: str, actor: User | None) -> County:
     if len(name) > MAX_COUNTY_NAME:
         raise CountyScoreError([_("县区名称：不能超过 %(max)s 个字，现有 %(n)s 个字。",
                                   max=MAX_COUNTY_NAME, n=len(name))])
+    if has_control(name):
+        raise CountyScoreError([_("县区名称：不能包含换行、制表符等控制字符。")])
     if session.scalar(select(County.id).where(County.name == name)) is not None:
         raise CountyScoreError([_("县区名称：“%(name)s”已经存在。", name=name)])
     county = County(name=name)

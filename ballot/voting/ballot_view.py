@@ -84,15 +84,19 @@ _RENDERED: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], object]] =
 )
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 def rendered(session: Session, key: tuple[object, ...], render: Callable[[], T]) -> T:
     """``render()``'s result, made once per process for ``key``. The key must name everything
-    the result depends on (the evaluation, the language, ...)."""
+    the result depends on (the evaluation, the language, ...). Nothing here is ever refreshed:
+    templates and catalogs are read at start-up (restart the server after changing them), and
+    an evaluation's roster and wording never change once it exists."""
     engine = session.get_bind()
     cache = _RENDERED.get(engine)
-    if cache is not None and key in cache:
-        return cast(T, cache[key])
+    found = cache.get(key, _MISSING) if cache is not None else _MISSING
+    if found is not _MISSING:
+        return cast(T, found)
     value = render()
     with _LOCK:
         cache = _RENDERED.setdefault(engine, {})

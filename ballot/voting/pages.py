@@ -22,11 +22,13 @@ from ballot.labels import RATING_LABELS
 from ballot.voting.ballot_view import BallotView, rendered
 from ballot.voting.services import ABSTAIN, Choices
 
-#: Marker strings for the parts filled per request. NUL never occurs in a rendered page.
-TOKEN_SLOT = "\x00csrf-token\x00"
-ROWS_SLOT = "\x00rows\x00"
-FIELDS_SLOT = "\x00fields\x00"
-COUNT_SLOT = "\x00count\x00"
+#: Marker strings for the parts filled per request. They start with "<", which every text
+#: from the database (names, positions, county) reaches the page escaped as "&lt;", so no roster
+#: can forge one; they go into the templates as Markup so they arrive unescaped themselves.
+TOKEN_SLOT = "<\x00csrf-token\x00>"
+ROWS_SLOT = "<\x00rows\x00>"
+FIELDS_SLOT = "<\x00fields\x00>"
+COUNT_SLOT = "<\x00count\x00>"
 
 #: Every value a member's rating can take on a ballot, abstaining included.
 VALUES = (*RATING_VALUES, ABSTAIN)
@@ -63,7 +65,7 @@ def fresh_ballot_page(evaluation: BallotView) -> str:
     def render() -> str:
         return render_template(
             "voting/ballot.html", evaluation=evaluation, error=None,
-            members_html=_members_html(evaluation, {}), csrf_token=lambda: TOKEN_SLOT,
+            members_html=_members_html(evaluation, {}), csrf_token=lambda: Markup(TOKEN_SLOT),
         )
 
     page = rendered(get_session(), ("ballot page", evaluation.id, _lang()), render)
@@ -88,11 +90,12 @@ def _review_parts(evaluation: BallotView) -> _ReviewParts:
     def page(abstained: object) -> str:
         return render_template(
             "voting/review.html", evaluation=evaluation, rows=Markup(ROWS_SLOT),
-            fields=Markup(FIELDS_SLOT), abstained=abstained, csrf_token=lambda: TOKEN_SLOT,
+            fields=Markup(FIELDS_SLOT), abstained=abstained,
+            csrf_token=lambda: Markup(TOKEN_SLOT),
         )
 
     return _ReviewParts(
-        with_warning=page(COUNT_SLOT),
+        with_warning=page(Markup(COUNT_SLOT)),
         without_warning=page(0),
         rows={(m.id, v): str(row(m, v, names[v])) for m in evaluation.members for v in VALUES},
         fields={(m.id, v): str(field(m, v)) for m in evaluation.members for v in VALUES},

@@ -195,7 +195,8 @@ def test_counties_are_added_trimmed_and_unique(app, team, counties):
     assert "已添加县区：西和县" in team.get(response.headers["Location"]).get_data(as_text=True)
     assert audit_entries(app, "county.create")[0]["after"] == {"name": "西和县"}
     for name, message in [("西和县", "“西和县”已经存在"), ("   ", "县区名称：不能为空"),
-                          ("县" * 61, "不能超过 60 个字")]:
+                          ("县" * 61, "不能超过 60 个字"),
+                          ("西\t和县", "不能包含换行、制表符等控制字符")]:
         refused = post(team, "/county-scores/counties", year="2026", name=name)
         assert refused.status_code == 422
         assert message in refused.get_data(as_text=True)

@@ -62,6 +62,12 @@ def test_bad_year_and_missing_county_are_refused(app, team, counties):
     both = post(team, "/assessments/new", county_id=str(counties["文县"]), new_county="新县",
                 year="2026")
     assert "二者只填一项" in both.get_data(as_text=True)
+    control = post(team, "/assessments/new", county_id="", new_county="新\n县", year="2026")
+    assert control.status_code == 422
+    assert "不能包含换行、制表符等控制字符" in control.get_data(as_text=True)
+    nul = post(team, "/assessments/new", county_id="", new_county="新\x00县", year="2026")
+    assert nul.status_code == 400
+    assert "空字符" in nul.get_data(as_text=True)
     assert _assessments(app) == []
     with app.app_context():
         assert get_session().scalar(select(func.count(County.id))) == len(counties)
