@@ -45,6 +45,8 @@ P99_TARGET_MS = 100.0
 P99_TARGET_PHONES = 64
 CLOSE_TARGET_S = 2.0
 WARM_UP_VOTES = 40
+#: Longest pause a simulated person may take (--reading, --reviewing, --arrival): runs stay bounded.
+MAX_PAUSE_S = 600.0
 
 
 @dataclass
@@ -230,9 +232,12 @@ def room(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -
         report_run("baseline", "stores", store_run, phones.BASELINE_STEPS)
         request_p99 = p99_ms([s for o in vote_run.succeeded for s in o.steps])
         vote_p99 = p99_ms([o.latency for o in vote_run.succeeded])
-        met = verdicts.target(
-            f"room {db}: request p99 < {P99_TARGET_MS:.0f} ms, {args.room_phones} phones at once",
-            request_p99 < P99_TARGET_MS and not vote_run.errors)
+        met = "not judged (the target is for 64 phones)"
+        if args.room_phones == P99_TARGET_PHONES:
+            met = verdicts.target(
+                f"room {db}: request p99 < {P99_TARGET_MS:.0f} ms, {args.room_phones} phones "
+                f"at once at a person's pace (scans within {args.arrival:g} s)",
+                request_p99 < P99_TARGET_MS and not vote_run.errors)
         print(f"  p99      any request {request_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: "
               f"{met}); a vote's four requests together {vote_p99:.1f} ms")
         check_stored(verdicts, f"room {db} product", url, product.evaluation_id, vote_run)
@@ -316,14 +321,26 @@ def machine_line(dbs: list[str]) -> str:
     return ", ".join(parts)
 
 
+def seconds(text: str) -> float:
+    """A pause in seconds, 0 to MAX_PAUSE_S."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 <= value <= MAX_PAUSE_S:
+        raise argparse.ArgumentTypeError(f"expected 0 to {MAX_PAUSE_S:g} seconds, got {text!r}")
+    return value
+
+
 def span(text: str) -> tuple[float, float]:
     """``MIN,MAX`` seconds."""
     try:
         low, high = (float(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected MIN,MAX in seconds, got {text!r}") from None
-    if not 0 <= low <= high:
-        raise argparse.ArgumentTypeError(f"expected 0 <= MIN <= MAX, got {text!r}")
+    if not 0 <= low <= high <= MAX_PAUSE_S:
+        raise argparse.ArgumentTypeError(
+            f"expected 0 <= MIN <= MAX <= {MAX_PAUSE_S:g} seconds, got {text!r}")
     return low, high
 
 
@@ -342,7 +359,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="phones voting at once in the room")
     parser.add_argument("--room-rounds", type=int, default=3,
                         help="meetings played one after another (room)")
-    parser.add_argument("--arrival", type=float, default=5.0,
+    parser.add_argument("--arrival", type=seconds, default=5.0,
                         help="seconds within which the room's phones scan their slips")
     parser.add_argument("--reading", type=span, default=(3.0, 10.0),
                         help="seconds a person spends on the ballot, as MIN,MAX (room)")

@@ -32,11 +32,16 @@ def test_benchmark_plays_every_scenario_on_sqlite_and_its_storage_checks_pass():
     assert "ratio" in out and "p99" in out and "FAILED" not in out
 
 
-def test_benchmark_refuses_a_bad_span_with_a_clear_message():
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.meeting", "--reading", "10,3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--reading", "10,3", "expected 0 <= MIN <= MAX <= 600 seconds"),
+    ("--reviewing", "1,inf", "expected 0 <= MIN <= MAX <= 600 seconds"),
+    ("--reading", "nan,nan", "expected 0 <= MIN <= MAX <= 600 seconds"),
+    ("--arrival", "inf", "expected 0 to 600 seconds"),
+    ("--arrival", "soon", "expected seconds"),
+])
+def test_benchmark_refuses_unbounded_pauses_with_a_clear_message(option, value, message):
+    done = subprocess.run([sys.executable, "-m", "bench.meeting", option, value],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "expected 0 <= MIN <= MAX" in done.stderr
+    assert message in done.stderr
     assert "Traceback" not in done.stderr
