@@ -247,3 +247,45 @@ def test_two_last_voters_at_once_still_close_the_evaluation(app, make_evaluation
     evaluation = _evaluation(app, setup.evaluation_id)
     assert (evaluation.state, evaluation.closed_reason, evaluation.ballots_cast) == (
         "closed", "all_slips_used", 2)
+
+
+def test_the_last_of_many_concurrent_voters_closes_the_evaluation(app, make_evaluation,
+                                                                   database_url, tmp_path):
+    """Twelve phones confirm the last twelve slips at once against gunicorn: the evaluation
+    ends closed with every ballot counted, on SQLite and PostgreSQL."""
+    import threading
+
+    import requests
+
+    from tests.conftest import CREDENTIAL_KEY
+    from tests.support.server import running_server
+
+    setup = make_evaluation(slips=12)
+    with running_server(database_url, tmp_path, credential_key=CREDENTIAL_KEY,
+                        workers=3, threads=4) as server:
+        phones = []
+        for credential in setup.credentials:
+            phone = requests.Session()
+            assert phone.get(f"{server.url}/s/{credential}", allow_redirects=False,
+                             timeout=10).status_code == 303
+            page = phone.get(f"{server.url}/ballot", timeout=10).text
+            token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            phones.append((phone, token))
+        start = threading.Barrier(len(phones))
+        statuses: list[int] = []
+
+        def confirm(phone: requests.Session, token: str) -> None:
+            form = {"csrf_token": token, **{f"m{m}": "excellent" for m in setup.member_ids}}
+            start.wait()
+            statuses.append(phone.post(f"{server.url}/ballot/confirm", data=form,
+                                       allow_redirects=False, timeout=30).status_code)
+
+        threads = [threading.Thread(target=confirm, args=p) for p in phones]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == [303] * 12
+    evaluation = _evaluation(app, setup.evaluation_id)
+    assert (evaluation.state, evaluation.closed_reason, evaluation.ballots_cast) == (
+        "closed", "all_slips_used", 12)
