@@ -34,7 +34,7 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
-from ballot.db import begin_write
+from ballot.db import begin_write, read_connection
 from ballot.evaluations.models import (
     Ballot,
     BallotRating,
@@ -320,7 +320,7 @@ _UNUSED = (
 def close_if_all_used(session: Session, evaluation_id: int) -> bool:
     """Close an open evaluation once every issued slip has been used. Runs after every ballot,
     so the check is one indexed look-up as a Core statement (index slip (evaluation_id, spent))."""
-    unused = session.connection().execute(_UNUSED, {"evaluation_id": evaluation_id}).first()
+    unused = read_connection(session).execute(_UNUSED, {"evaluation_id": evaluation_id}).first()
     if unused is not None:
         return False
     evaluation = session.get_one(Evaluation, evaluation_id)

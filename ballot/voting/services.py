@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ballot.clock import utcnow
-from ballot.db import begin_write
+from ballot.db import begin_write, read_connection
 from ballot.evaluations.models import (
     RATING_VALUES,
     Ballot,
@@ -94,10 +94,8 @@ def find_slip(session: Session, key: str, credential: str, *, lock: bool = False
     the ORM: this runs on every voting request). An evaluation past its closing time is closed
     here, on first contact.
     """
-    query = _SLIP_FOR_SHARE if lock else _SLIP
-    row = session.connection().execute(
-        query, {"hash": credential_hash(key, credential)}
-    ).one_or_none()
+    query, conn = (_SLIP_FOR_SHARE, session.connection()) if lock else (_SLIP, read_connection(session))
+    row = conn.execute(query, {"hash": credential_hash(key, credential)}).one_or_none()
     if row is None:
         raise SlipProblem("unknown")
     spent, evaluation_id, state, closes_at = row
