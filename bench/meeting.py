@@ -19,6 +19,7 @@ correctness check fails (a lost or extra ballot, a failed vote, a wrong tally).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sqlite3
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +147,23 @@ def warm_up(url: str, base_url: str, vote, credentials: list[str]) -> None:  # t
         raise RuntimeError(f"warm-up failed: {run.errors[0].error}")
 
 
+@contextlib.contextmanager
+def product_and_baseline(url: str, args: argparse.Namespace, workdir: Path,
+                         warm: tuple[seed.Meeting, seed.Meeting],
+                         store) -> Iterator[tuple[server.Server, server.Server]]:  # type: ignore[no-untyped-def]
+    """The product and the baseline under gunicorn at once (an idle one costs nothing), both
+    warmed up; their error logs are reported when the block ends."""
+    with server.running(server.PRODUCT, url, workdir, credential_key=CREDENTIAL_KEY,
+                        workers=args.workers, threads=args.threads) as product_srv, \
+            server.running(server.BASELINE, url, workdir, credential_key=CREDENTIAL_KEY,
+                           workers=args.workers, threads=args.threads) as bare_srv:
+        warm_up(url, product_srv.url, phones.product_vote, warm[0].credentials)
+        warm_up(url, bare_srv.url, store, warm[1].credentials)
+        yield product_srv, bare_srv
+        report_server_problems(product_srv)
+        report_server_problems(bare_srv)
+
+
 def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -> None:
     print(f"\n== steady · {db} · {args.phones} phones, {args.concurrency} at a time, "
           f"roster of {args.members}; product and baseline in {args.rounds} alternating rounds ==")
@@ -156,14 +175,10 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
         product, product_warm = meeting("产品县", args.phones), meeting("预热县", WARM_UP_VOTES)
         bare, bare_warm = meeting("基线县", args.phones), meeting("基线预热县", WARM_UP_VOTES)
         store = phones.baseline_store(bare.member_ids)
-        # Both servers run at once (an idle one costs nothing) and take turns in rounds, so a
-        # change in the machine's load falls on both sides of the ratio alike.
-        with server.running(server.PRODUCT, url, workdir, credential_key=CREDENTIAL_KEY,
-                            workers=args.workers, threads=args.threads) as product_srv, \
-                server.running(server.BASELINE, url, workdir, credential_key=CREDENTIAL_KEY,
-                               workers=args.workers, threads=args.threads) as bare_srv:
-            warm_up(url, product_srv.url, phones.product_vote, product_warm.credentials)
-            warm_up(url, bare_srv.url, store, bare_warm.credentials)
+        # The servers take turns in rounds, so a change in the machine's load falls on both
+        # sides of the ratio alike.
+        with product_and_baseline(url, args, workdir, (product_warm, bare_warm),
+                                  store) as (product_srv, bare_srv):
             vote_runs, store_runs = [], []
             for turn in range(args.rounds):
                 chunk = slice(turn * args.phones // args.rounds,
@@ -174,8 +189,6 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
                 store_runs.append(phones.play(bare_srv.url, bare.credentials[chunk],
                                               args.concurrency, store,
                                               seed=args.seed * 100 + turn))
-            report_server_problems(product_srv)
-            report_server_problems(bare_srv)
         vote_run, store_run = phones.combine(vote_runs), phones.combine(store_runs)
         votes_per_s = report_run("product", "votes", vote_run, phones.PRODUCT_STEPS)
         stores_per_s = report_run("baseline", "stores", store_run, phones.BASELINE_STEPS)
@@ -210,12 +223,8 @@ def room(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -
         product, product_warm = meeting("会场县", phones_total), meeting("预热县", WARM_UP_VOTES)
         bare, bare_warm = meeting("基线县", phones_total), meeting("基线预热县", WARM_UP_VOTES)
         store = phones.baseline_store(bare.member_ids)
-        with server.running(server.PRODUCT, url, workdir, credential_key=CREDENTIAL_KEY,
-                            workers=args.workers, threads=args.threads) as product_srv, \
-                server.running(server.BASELINE, url, workdir, credential_key=CREDENTIAL_KEY,
-                               workers=args.workers, threads=args.threads) as bare_srv:
-            warm_up(url, product_srv.url, phones.product_vote, product_warm.credentials)
-            warm_up(url, bare_srv.url, store, bare_warm.credentials)
+        with product_and_baseline(url, args, workdir, (product_warm, bare_warm),
+                                  store) as (product_srv, bare_srv):
             vote_runs, store_runs = [], []
             for turn in range(args.room_rounds):
                 chunk = slice(turn * args.room_phones, (turn + 1) * args.room_phones)
@@ -225,8 +234,6 @@ def room(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -
                 store_runs.append(phones.play_room(bare_srv.url, bare.credentials[chunk],
                                                    args.arrival, pace, store,
                                                    seed=args.seed * 100 + turn))
-            report_server_problems(product_srv)
-            report_server_problems(bare_srv)
         vote_run, store_run = phones.combine(vote_runs), phones.combine(store_runs)
         report_run("product", "votes", vote_run, phones.PRODUCT_STEPS)
         report_run("baseline", "stores", store_run, phones.BASELINE_STEPS)

@@ -139,6 +139,20 @@ def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
     return store
 
 
+async def _phone(base_url: str, credential: str, rng: random.Random, pace: Pace,
+                 vote: Callable[..., Awaitable[Outcome]]) -> Outcome:
+    """One phone's vote; a phone is a new client: its own TCP connection and its own cookies."""
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(
+        base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT,
+        connector=aiohttp.TCPConnector(limit=1),
+    ) as session:
+        try:
+            return await vote(session, credential, rng, pace)
+        except VoteFailed as problem:
+            return Outcome(False, time.perf_counter() - start, error=str(problem))
+
+
 async def _play(base_url: str, credentials: Sequence[str], concurrency: int,
                 vote: Callable[..., Awaitable[Outcome]], seed: int) -> list[Outcome]:
     pending = iter(enumerate(credentials))
@@ -147,17 +161,7 @@ async def _play(base_url: str, credentials: Sequence[str], concurrency: int,
     async def phone_queue() -> None:
         for index, credential in pending:
             rng = random.Random(seed * 1_000_003 + index)
-            start = time.perf_counter()
-            # Each phone is a new client: its own TCP connection and its own cookies.
-            async with aiohttp.ClientSession(
-                base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT,
-                connector=aiohttp.TCPConnector(limit=1),
-            ) as session:
-                try:
-                    outcomes.append(await vote(session, credential, rng))
-                except VoteFailed as problem:
-                    outcomes.append(Outcome(False, time.perf_counter() - start,
-                                            error=str(problem)))
+            outcomes.append(await _phone(base_url, credential, rng, NO_PAUSE, vote))
 
     await asyncio.gather(*(phone_queue() for _ in range(min(concurrency, len(credentials)))))
     return outcomes
@@ -176,15 +180,7 @@ async def _room(base_url: str, credentials: Sequence[str], arrival: float, pace:
     async def phone(index: int, credential: str) -> Outcome:
         rng = random.Random(seed * 1_000_003 + index)
         await asyncio.sleep(rng.uniform(0, arrival))
-        start = time.perf_counter()
-        async with aiohttp.ClientSession(
-            base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT,
-            connector=aiohttp.TCPConnector(limit=1),
-        ) as session:
-            try:
-                return await vote(session, credential, rng, pace)
-            except VoteFailed as problem:
-                return Outcome(False, time.perf_counter() - start, error=str(problem))
+        return await _phone(base_url, credential, rng, pace, vote)
 
     return list(await asyncio.gather(*(phone(i, c) for i, c in enumerate(credentials))))
 
