@@ -45,9 +45,9 @@ def postgres_template() -> Iterator[str]:
         yield url.rsplit("/", 1)[1]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                 sqlite_template: Path) -> Iterator[str]:
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path,
+                   sqlite_template: Path) -> Iterator[str]:
+    """A migrated database of the kind ``request.param`` names, dropped afterwards."""
     if request.param == "sqlite":
         path = tmp_path / "ballot.sqlite3"
         shutil.copy(sqlite_template, path)
@@ -56,6 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         template = request.getfixturevalue("postgres_template")
         with postgres.temporary_database(template=template) as url:
             yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 sqlite_template: Path) -> Iterator[str]:
+    yield from fresh_database(request, tmp_path, sqlite_template)
 
 
 @pytest.fixture

@@ -77,6 +77,15 @@ def _scorers_page(assessment: Assessment, error: str | None = None, status: int 
     ), status
 
 
+def _refused(assessment: Assessment, error: ScorerError | LockedError,
+             form: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Roll back and show the scorers page with why: a bad input (422) or locked inputs (409)."""
+    get_session().rollback()
+    if isinstance(error, LockedError):
+        return _scorers_page(assessment, _locked_message(), 409)
+    return _scorers_page(assessment, str(error), 422, form)
+
+
 def _link_page(assessment: Assessment, link: NewLink):  # type: ignore[no-untyped-def]
     """The personal link, shown this once: address, QR code and a printable card."""
     base_url = current_app.config["BASE_URL"] or request.host_url
@@ -103,12 +112,8 @@ def add(assessment_id: int):  # type: ignore[no-untyped-def]
         link = add_scorer(db, assessment, _key(), kind=request.form.get("kind", ""),
                           name=request.form.get("name", ""), title=request.form.get("title", ""),
                           username=request.form.get("username", ""), actor=current_user())
-    except ScorerError as error:
-        db.rollback()
-        return _scorers_page(assessment, str(error), 422, request.form.to_dict())
-    except LockedError:
-        db.rollback()
-        return _scorers_page(assessment, _locked_message(), 409)
+    except (ScorerError, LockedError) as error:
+        return _refused(assessment, error, request.form.to_dict())
     db.commit()
     return _link_page(assessment, link)
 
@@ -122,12 +127,8 @@ def new_link(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def
     db = get_session()
     try:
         link = regenerate_link(db, scorer, _key(), actor=current_user())
-    except ScorerError as error:
-        db.rollback()
-        return _scorers_page(assessment, str(error), 422)
-    except LockedError:
-        db.rollback()
-        return _scorers_page(assessment, _locked_message(), 409)
+    except (ScorerError, LockedError) as error:
+        return _refused(assessment, error)
     db.commit()
     return _link_page(assessment, link)
 
@@ -156,12 +157,8 @@ def paper(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
     except SheetError as error:
         db.rollback()
         return page(request.form.to_dict(), error.problems, 422)
-    except ScorerError as error:
-        db.rollback()
-        return _scorers_page(assessment, str(error), 422)
-    except LockedError:
-        db.rollback()
-        return _scorers_page(assessment, _locked_message(), 409)
+    except (ScorerError, LockedError) as error:
+        return _refused(assessment, error)
     db.commit()
     return _back(assessment_id)
 
@@ -175,12 +172,8 @@ def withdraw(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def
     db = get_session()
     try:
         withdraw_scorer(db, scorer, request.form.get("reason", ""), actor=current_user())
-    except ScorerError as error:
-        db.rollback()
-        return _scorers_page(assessment, str(error), 422)
-    except LockedError:
-        db.rollback()
-        return _scorers_page(assessment, _locked_message(), 409)
+    except (ScorerError, LockedError) as error:
+        return _refused(assessment, error)
     db.commit()
     return _back(assessment_id)
 

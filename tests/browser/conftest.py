@@ -4,7 +4,6 @@ Playwright, and a phone as voters carry it (360 px wide, touch, WeChat's in-app 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,7 @@ from sqlalchemy import select
 from ballot.assessments.services import RosterRow
 from ballot.db import get_session
 from ballot.evaluations.models import Ballot, Evaluation
-from tests.conftest import CREDENTIAL_KEY, Setup
-from tests.support import postgres
+from tests.conftest import CREDENTIAL_KEY, Setup, fresh_database
 from tests.support.server import ROOT, Server, running_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,14 +59,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
                  sqlite_template: Path) -> Iterator[str]:
     """SQLite unless a test asks for more with ``parametrize("database_url", ..., indirect=True)``:
     a browser adds nothing database-specific, and each run of a browser test costs seconds."""
-    if request.param == "sqlite":
-        path = tmp_path / "ballot.sqlite3"
-        shutil.copy(sqlite_template, path)
-        yield f"sqlite:///{path}"
-    else:
-        template = request.getfixturevalue("postgres_template")
-        with postgres.temporary_database(template=template) as url:
-            yield url
+    yield from fresh_database(request, tmp_path, sqlite_template)
 
 
 @pytest.fixture(scope="session")
