@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from coincurve import PublicKey
-
 from tally import group
 from tally.group import ORDER, POINT_BYTES, GroupError
 from tally.model import VoteCounts
@@ -89,7 +87,7 @@ def split_points(data: bytes) -> list[bytes]:
 
 def slot_values(ratings: Sequence[str | None]) -> list[int]:
     """A ballot's slots from its ratings in roster order (None: the member left blank)."""
-    values = []
+    values: list[int] = []
     for rating in ratings:
         if rating is not None and rating not in RATINGS:
             raise ValueError(f"unknown rating {rating!r}")
