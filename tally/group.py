@@ -19,7 +19,7 @@ from typing import Any
 
 from coincurve import PrivateKey, PublicKey
 from coincurve._libsecp256k1 import ffi as _ffi  # type: ignore[import-not-found]
-from coincurve._libsecp256k1 import lib as _lib  # type: ignore[import-not-found]
+from coincurve._libsecp256k1 import lib as _lib
 from coincurve.context import GLOBAL_CONTEXT
 
 #: The group's order n (SEC 2, secp256k1): every scalar is taken modulo n.
