@@ -38,6 +38,7 @@ from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
     EvaluationError,
     close_due_evaluations,
+    sweep_keys,
     close_evaluation,
     create_evaluation,
     issue_slips,
@@ -93,6 +94,8 @@ def init_command() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at the newest schema")
+    for evaluation_id in sweep_keys(get_session()):
+        click.echo(f"destroyed the leftover key of closed evaluation {evaluation_id}")
 
 
 def _write_slips(evaluation: Evaluation, credentials: list[str], base: str,
@@ -300,11 +303,16 @@ def close_command(evaluation_id: int) -> None:
     """Close an open evaluation and tally it."""
     db = get_session()
     evaluation = _evaluation(evaluation_id)
-    if evaluation.state != State.OPEN or not close_evaluation(db, evaluation_id, "team"):
+    try:
+        closed = evaluation.state == State.OPEN and close_evaluation(db, evaluation_id, "team")
+    except EvaluationError as error:
+        raise InputProblem(f"evaluation {evaluation_id}: {error}") from None
+    if not closed:
         raise InputProblem(f"evaluation {evaluation_id}: only an open evaluation can be closed "
                            f"(it is {evaluation.state})")
     db.commit()
-    click.echo(f"evaluation {evaluation_id} is closed and tallied")
+    click.echo(f"evaluation {evaluation_id} is closed and tallied; the box's SHA-256 digest is "
+               f"{evaluation.box_digest}; its key is destroyed")
 
 
 @click.command("close-due")

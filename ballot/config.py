@@ -35,6 +35,8 @@ ENVIRONMENT_KEYS = {
     "DATABASE_URL": "DATABASE_URL",
     "SECRET_KEY": "BALLOT_SECRET_KEY",
     "CREDENTIAL_KEY": "BALLOT_CREDENTIAL_KEY",
+    "BOX_KEY": "BALLOT_BOX_KEY",
+    "BOX_KEY_DIR": "BALLOT_BOX_KEY_DIR",
     "BASE_URL": "BALLOT_BASE_URL",
     "TRUSTED_PROXIES": "BALLOT_TRUSTED_PROXIES",
 }
@@ -66,4 +68,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         settings["SECRET_KEY"] = _instance_secret(instance_path, "secret_key")
     if not settings.get("CREDENTIAL_KEY"):
         settings["CREDENTIAL_KEY"] = _instance_secret(instance_path, "credential_key")
+    # Wraps each open evaluation's ballot-box key in the key store (ballot/evaluations/keystore.py).
+    if not settings.get("BOX_KEY"):
+        settings["BOX_KEY"] = _instance_secret(instance_path, "box_key")
+    if not settings.get("BOX_KEY_DIR"):
+        settings["BOX_KEY_DIR"] = str(instance_path / "box-keys")
     return settings

@@ -38,6 +38,15 @@ class Server:
                 if any(sign in line for sign in signs)]
 
 
+#: The wrapping key of the box key store for servers started here and the apps that seed them.
+BOX_KEY = "bench-box-key"
+
+
+def box_key_settings(workdir: Path) -> dict[str, str]:
+    """App settings that share the key store of a server started with ``running(workdir=...)``."""
+    return {"BOX_KEY": BOX_KEY, "BOX_KEY_DIR": str(workdir / "box-keys")}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -58,6 +67,10 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
         "DATABASE_URL": database_url,
         "BALLOT_SECRET_KEY": "bench-secret",
         "BALLOT_CREDENTIAL_KEY": credential_key,
+        # The ballot box's key store: whoever opened the evaluation (a test, the benchmark's
+        # seeding) used the same directory and wrapping key (box_key_settings).
+        "BALLOT_BOX_KEY": BOX_KEY,
+        "BALLOT_BOX_KEY_DIR": str(workdir / "box-keys"),
         "BALLOT_BASE_URL": url,
         "BALLOT_BIND": f"127.0.0.1:{port}",
         # An operator keeps the access log on; it costs the product and the baseline alike.

@@ -19,6 +19,7 @@ from ballot.assessments.services import RosterRow, get_or_create_assessment, rep
 from ballot.db import get_session
 from ballot.evaluations.models import Kind
 from ballot.evaluations.services import create_evaluation, issue_slips, open_evaluation
+from bench.server import box_key_settings
 from tests.support import postgres
 
 CREDENTIAL_KEY = "test-credential-key"
@@ -73,6 +74,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "CREDENTIAL_KEY": CREDENTIAL_KEY,
             "BASE_URL": BASE_URL,
+            # The key store a gunicorn started by tests/support/server.py shares.
+            **box_key_settings(tmp_path),
         },
         instance_path=str(tmp_path / "instance"),
     )

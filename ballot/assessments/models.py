@@ -34,6 +34,7 @@ class Assessment(Base):
             name="other_cadres_counts",
         ),
         CheckConstraint("decimals BETWEEN 0 AND 4", name="decimals_range"),
+        CheckConstraint("anonymity_floor BETWEEN 3 AND 1000", name="anonymity_floor_range"),
         CheckConstraint(
             "stage IN ('setup', 'proposed', 'review', 'deliberation', 'approval', 'approved')",
             name="stage_known",
@@ -58,6 +59,9 @@ class Assessment(Base):
     excellent_cap: Mapped[int | None] = mapped_column(Integer, default=None)
     #: Decimals of published figures (SPEC decision: 2).
     decimals: Mapped[int] = mapped_column(Integer, default=2)
+    #: k of the anonymity floor: an evaluation with fewer valid ballots withholds its counts
+    #: until the team decides to publish them (SPEC "anonymity floor"; never below 3).
+    anonymity_floor: Mapped[int] = mapped_column(Integer, default=5)
     #: Once true, P/T/L/H and the roster no longer change (the team locked the inputs).
     inputs_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Where the A15 approval chain stands: setup -> proposed -> review -> deliberation ->

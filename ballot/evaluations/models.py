@@ -1,7 +1,8 @@
-"""Evaluation, slip credential, ballot, rating and the stored vote tally.
+"""Evaluation, slip credential, encrypted ballot and the stored vote tally.
 
 Anonymity lives in this schema (SPEC "Ballots"): a slip and a ballot share no key, no timestamp
-and no order. Ballot keys are random; nothing on a slip or ballot records when it was used.
+and no order; and since a database engine remembers which rows one transaction wrote, a ballot
+holds ciphertext only: no rating is ever stored in clear (docs/secrecy.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,6 +87,25 @@ class Evaluation(Base):
     #: Ballots stored when it closed, and how many of them were invalid (paper, over the cap).
     ballots_cast: Mapped[int | None] = mapped_column(Integer, default=None)
     invalid_ballots: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The box's public keys (4 per member, tally.box), made at open; the secret seed is in the
+    #: key store (keystore.py) until close, then destroyed. Never in the database.
+    box_keys: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: The box's header (canonical JSON, tally.box.make_header), fixed at open.
+    box_header: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The box's result section (canonical JSON: sums, shares, proofs, tally), written at close.
+    box_result: Mapped[str | None] = mapped_column(Text, default=None)
+    #: SHA-256 of the published box file, hex; shown on results, projector, reports.
+    box_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: Random token of the public box link, once the team hands one out.
+    box_public_token: Mapped[str | None] = mapped_column(String(43), unique=True, default=None)
+    #: Fewer valid ballots than the assessment's anonymity floor: counts withheld until a
+    #: recorded decision publishes them (SPEC "anonymity floor").
+    counts_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The decision that published withheld counts: who, why, when.
+    counts_published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), default=None)
+    counts_published_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    counts_published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
 
     assessment: Mapped[Assessment] = relationship()
     tallies: Mapped[list[VoteTally]] = relationship(
@@ -98,62 +120,53 @@ class Evaluation(Base):
 class Slip(Base):
     """One printed slip: the keyed hash of its credential and whether it has been used.
 
-    There is deliberately no timestamp, no serial and no link to the ballot it produced.
+    The hash is the key: there is deliberately no serial (a serial would follow the print
+    sheet's row order), no timestamp and no link to the ballot it produced. A batch is inserted
+    in a random order, so neither storage order nor any key names a slip's place on the sheet.
     """
 
     __tablename__ = "slip"
     # Turnout and "is any slip left?" read this index only.
-    __table_args__ = (Index("ix_slip_evaluation_id_spent", "evaluation_id", "spent"),)
+    __table_args__ = (Index("ix_slip_evaluation_id_spent", "evaluation_id", "spent"),
+                      {"sqlite_with_rowid": False})
 
-    #: Surrogate key.
-    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC-SHA256 of the credential under the server's credential key; never the credential.
+    credential_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: The evaluation this slip votes in.
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"))
-    #: HMAC-SHA256 of the credential under the server's credential key; never the credential.
-    credential_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: Set, once, by the statement that stores the ballot.
     spent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-#: On SQLite, ballots and ratings live in WITHOUT ROWID tables: rows are stored and returned in
-#: the order of their random keys, and no rowid records the order of insertion.
+#: On SQLite, ballots live in a WITHOUT ROWID table: rows are stored and returned in the order
+#: of their random keys, and no rowid records the order of insertion.
 NO_ROWID = {"sqlite_with_rowid": False}
 
 
 class Ballot(Base):
-    """A submitted ballot. Its key is random, so key order says nothing about cast order."""
+    """A submitted ballot: ciphertext only (SPEC "Ballots"). Its key is random.
+
+    The ratings are never stored in clear: ``ciphertext`` is the ballot encrypted under the
+    evaluation's public keys (``tally.box``), and only sums are ever decrypted.
+    """
 
     __tablename__ = "ballot"
-    __table_args__ = NO_ROWID
+    __table_args__ = (
+        CheckConstraint("valid = (ciphertext IS NOT NULL)", name="valid_has_ciphertext"),
+        Index("ix_ballot_evaluation_id_tracker", "evaluation_id", "tracker"),
+        NO_ROWID,
+    )
 
     #: 128 random bits, hex.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     #: The evaluation it was cast in.
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"), index=True)
-    #: False for a paper ballot over the Excellent cap: kept, but counts for no member.
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"))
+    #: False for a paper ballot over the Excellent cap: counted as invalid, holds no ratings.
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    ratings: Mapped[list[BallotRating]] = relationship(
-        back_populates="ballot", cascade="all, delete-orphan"
-    )
-
-
-class BallotRating(Base):
-    """One rating on one ballot; a member left blank (abstain) has no row."""
-
-    __tablename__ = "rating"
-    __table_args__ = (CheckConstraint(_in("rating", RATING_VALUES), name="rating_known"), NO_ROWID)
-
-    #: The ballot.
-    ballot_id: Mapped[str] = mapped_column(
-        ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
-    )
-    #: The member rated.
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
-    #: excellent, competent, basically_competent or incompetent.
-    rating: Mapped[str] = mapped_column(String(20))
-
-    ballot: Mapped[Ballot] = relationship(back_populates="ratings")
+    #: A || B_0 .. B_{4m-1}: 65-byte points (docs/box-format.md); NULL for an invalid ballot.
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: The voter's tracker, ``tally.box.tracker(ciphertext)``: shows inclusion, nothing else.
+    tracker: Mapped[str | None] = mapped_column(String(11), default=None)
 
 
 class VoteTally(Base):

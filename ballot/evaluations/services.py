@@ -7,26 +7,12 @@ command that called them commits once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
-from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
@@ -34,19 +20,12 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
-from ballot.db import begin_write, read_connection
-from ballot.evaluations.models import (
-    Ballot,
-    BallotRating,
-    Evaluation,
-    Kind,
-    Rating,
-    Slip,
-    State,
-    VoteTally,
-)
+from ballot.db import after_commit, begin_write, checkpoint_sqlite, read_connection
+from ballot.evaluations.box import file_digest, stored_ballots
+from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
+from ballot.evaluations.models import Ballot, Evaluation, Kind, Slip, State, VoteTally
 from ballot.slips.credentials import credential_hash, new_credential
-from tally import DEFAULT_RULES, Rules, VoteCounts, publish, vote_score
+from tally import DEFAULT_RULES, Rules, box
 
 #: Most slips one request may issue; a county meeting has a few hundred participants.
 MAX_SLIPS_PER_ISSUE = 2000
@@ -120,24 +99,45 @@ def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str,
     if not 1 <= count <= MAX_SLIPS_PER_ISSUE:
         raise EvaluationError(f"slip count must be between 1 and {MAX_SLIPS_PER_ISSUE}, got {count}")
     credentials = [new_credential() for _ in range(count)]
-    session.execute(
-        insert(Slip),
-        [
-            {"evaluation_id": evaluation.id, "credential_hash": credential_hash(key, c),
-             "spent": False}
-            for c in credentials
-        ],
-    )
+    # Stored in an order that owes nothing to the sheet's (PostgreSQL's heap keeps insertion
+    # order): neither a key nor a row's place names a slip's position in the printed batch.
+    rows = [{"evaluation_id": evaluation.id, "credential_hash": credential_hash(key, c),
+             "spent": False} for c in credentials]
+    secrets.SystemRandom().shuffle(rows)
+    session.execute(insert(Slip), rows)
     record(session, "slips.issue", actor=actor, assessment_id=evaluation.assessment_id,
            target=f"evaluation:{evaluation.id}", after={"count": count})
     return credentials
 
 
-def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None = None) -> None:
-    """Start taking ballots. Only a draft opens; a closed evaluation never reopens."""
+def box_header(evaluation: Evaluation, keys: bytes) -> dict[str, object]:
+    """What the box says was voted on: the roster in ballot order and the public keys."""
+    assessment = evaluation.assessment
+    return box.make_header(
+        evaluation=evaluation.id, county=assessment.county.name, year=assessment.year,
+        kind=evaluation.kind,
+        members=[{"id": m.id, "name": m.name, "position": m.position}
+                 for m in evaluation.members],
+        keys=keys, decimals=assessment.decimals, excellent_cap=evaluation.excellent_cap,
+    )
+
+
+def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None = None,
+                    keystore: KeyStore | None = None) -> None:
+    """Start taking ballots. Only a draft opens; a closed evaluation never reopens.
+
+    The evaluation's box key is made here: its seed goes to the key store (fsynced before this
+    transaction commits, so a crash while the evaluation is open loses no key), its public keys
+    and the box header to the evaluation row. The database never holds the seed.
+    """
     _ensure_inputs_open(evaluation.assessment)
     if evaluation.state != State.DRAFT:
         raise EvaluationError(f"only a draft evaluation can be opened; this one is {evaluation.state}")
+    seed = box.new_seed()
+    keys = box.public_keys(seed, len(evaluation.members) * box.SLOTS_PER_MEMBER)
+    (keystore or current_keystore()).put(evaluation.id, seed)
+    evaluation.box_keys = keys
+    evaluation.box_header = box.canonical(box_header(evaluation, keys)).decode("utf-8")
     evaluation.state = State.OPEN.value
     session.flush()
     record(session, "evaluation.open", actor=actor, assessment_id=evaluation.assessment_id,
@@ -155,16 +155,21 @@ def turnout(session: Session, evaluation: Evaluation) -> Turnout:
     return Turnout(issued=issued, used=int(used))
 
 
+class KeyLost(EvaluationError):
+    """The evaluation's key is not in the key store: its box cannot be counted."""
+
+
 def close_evaluation(
     session: Session, evaluation_id: int, reason: str, rules: Rules = DEFAULT_RULES,
-    actor: User | None = None,
+    actor: User | None = None, keystore: KeyStore | None = None,
 ) -> bool:
     """Close an open evaluation and tally it at once, in one write transaction.
 
-    Returns False when it was not open (someone else closed it first). Neither the order the
-    database returns ballots in nor any row metadata reveals the order they were cast (SPEC
-    "Ballots"): SQLite stores them by random key from the start; on PostgreSQL they are
-    rewritten here in a random order with new keys.
+    The ballots are added up slot by slot and only the sums are decrypted, each with a proof
+    (``tally.box``); the tally and the box's result and digest are stored. Once that commits the
+    key is destroyed and, on SQLite, the WAL is checkpointed and truncated: from then on nobody,
+    the server included, can open a single ballot. Returns False when it was not open (someone
+    else closed it first); raises KeyLost, changing nothing, when the key store lacks the key.
     """
     begin_write(session)
     closed = session.execute(
@@ -175,129 +180,54 @@ def close_evaluation(
     if closed.rowcount != 1:
         session.rollback()
         return False
-    if session.get_bind().dialect.name == "sqlite":
-        # WITHOUT ROWID tables keyed by random ballot ids: storage order is already random.
-        ballots, invalid = _count_ballots(session, evaluation_id)
-    else:
-        ballots, invalid = _shuffle_ballots(session, evaluation_id)
+    store = keystore or current_keystore()
     evaluation = session.get_one(Evaluation, evaluation_id)
-    evaluation.ballots_cast = ballots
-    evaluation.invalid_ballots = invalid
+    try:
+        seed = store.get(evaluation_id)
+    except KeyMissing:
+        session.rollback()
+        raise KeyLost("the key of this evaluation is missing from the key store "
+                      f"({store.path(evaluation_id)}); its ballots cannot be counted") from None
+    ciphertexts, invalid = stored_ballots(session, evaluation_id)
     if rules is DEFAULT_RULES:
         rules = Rules(decimals=evaluation.assessment.decimals)
-    _write_tallies(session, evaluation, ballots - invalid, rules)
+    header = json.loads(evaluation.box_header or "{}")
+    decryption = box.decrypt_sums(seed, evaluation.box_keys or b"", ciphertexts,
+                                  box.header_digest(header))
+    result = box.result_section(decryption, len(ciphertexts), invalid, rules)
+    evaluation.ballots_cast = len(ciphertexts) + invalid
+    evaluation.invalid_ballots = invalid
+    evaluation.box_result = box.canonical(result).decode("utf-8")
+    evaluation.box_digest = file_digest(evaluation.box_header or "", ciphertexts,
+                                        evaluation.box_result)
+    evaluation.counts_withheld = len(ciphertexts) < evaluation.assessment.anonymity_floor
+    _write_tallies(session, evaluation, result)
     session.flush()
     record(session, "evaluation.close", actor=actor, assessment_id=evaluation.assessment_id,
            target=f"evaluation:{evaluation_id}", before={"state": "open"},
-           after={"state": "closed", "reason": reason, "ballots": ballots, "invalid": invalid})
+           after={"state": "closed", "reason": reason, "ballots": evaluation.ballots_cast,
+                  "invalid": invalid, "box_digest": evaluation.box_digest})
+    after_commit(session, lambda: store.destroy(evaluation_id))
+    after_commit(session, lambda: checkpoint_sqlite(session))
     return True
 
 
-def _count_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
-    """(all, invalid) ballots of the evaluation."""
-    total, invalid = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Ballot.valid, 0), else_=1)), 0))
-        .where(Ballot.evaluation_id == evaluation_id)
-    ).one()
-    return int(total), int(invalid)
-
-
-def _shuffle_ballots(session: Session, evaluation_id: int) -> tuple[int, int]:
-    """Rewrite the evaluation's ballots and ratings in a random order under new random keys;
-    return (all, invalid).
-
-    The order (``secrets.SystemRandom``) and the new keys (``secrets.token_hex``) are drawn here;
-    a temporary table maps each old key to its new key and place, and the database copies the
-    rows in that order with ``INSERT ... SELECT``, so the ratings never travel through Python.
-    The copies are written before the originals are deleted, all in the caller's transaction:
-    row order, ctid and xmin follow the shuffle, not the order of casting (PostgreSQL, whose
-    heap keeps insertion order; SQLite's WITHOUT ROWID tables need no rewrite).
-    """
-    ballot_rows = session.execute(
-        select(Ballot.id, Ballot.valid).where(Ballot.evaluation_id == evaluation_id)
-    ).all()
-    if not ballot_rows:
-        return 0, 0
-    order = list(ballot_rows)
-    secrets.SystemRandom().shuffle(order)
-    reorder = Table(
-        "ballot_reorder",
-        MetaData(),
-        Column("position", Integer, primary_key=True, autoincrement=False),
-        Column("old_id", String(32), nullable=False),
-        Column("new_id", String(32), nullable=False),
-        Column("valid", Boolean, nullable=False),
-        prefixes=["TEMPORARY"],
-    )
-    connection = session.connection()
-    reorder.create(connection)
-    session.execute(
-        insert(reorder),
-        [
-            {"position": position, "old_id": old_id, "new_id": secrets.token_hex(16),
-             "valid": valid}
-            for position, (old_id, valid) in enumerate(order)
-        ],
-    )
-    session.execute(
-        insert(Ballot).from_select(
-            ["id", "evaluation_id", "valid"],
-            select(reorder.c.new_id, literal(evaluation_id), reorder.c.valid)
-            .order_by(reorder.c.position),
-        )
-    )
-    session.execute(
-        insert(BallotRating).from_select(
-            ["ballot_id", "member_id", "rating"],
-            select(reorder.c.new_id, BallotRating.member_id, BallotRating.rating)
-            .join(reorder, reorder.c.old_id == BallotRating.ballot_id)
-            .order_by(reorder.c.position, BallotRating.member_id),
-        )
-    )
-    # No ORM bookkeeping: no ballot or rating object is loaded, and returning 300,000 deleted
-    # keys to Python only to find none costs more than the delete itself.
-    unsynchronized = {"synchronize_session": False}
-    old_ids = select(reorder.c.old_id)
-    session.execute(delete(BallotRating).where(BallotRating.ballot_id.in_(old_ids)),
-                    execution_options=unsynchronized)
-    session.execute(delete(Ballot).where(Ballot.id.in_(old_ids)),
-                    execution_options=unsynchronized)
-    reorder.drop(connection)
-    invalid = sum(1 for _, valid in ballot_rows if not valid)
-    return len(ballot_rows), invalid
-
-
-def _write_tallies(
-    session: Session, evaluation: Evaluation, valid_ballots: int, rules: Rules
-) -> None:
-    """Count each member's ratings on valid ballots and store counts and vote score (A8.5/6)."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for member_id, rating, n in session.execute(
-        select(BallotRating.member_id, BallotRating.rating, func.count())
-        .join(Ballot, Ballot.id == BallotRating.ballot_id)
-        .where(Ballot.evaluation_id == evaluation.id, Ballot.valid.is_(True))
-        .group_by(BallotRating.member_id, BallotRating.rating)
-    ):
-        counts[member_id][rating] = n
-    for member in evaluation.members:
-        c = counts.get(member.id, {})
-        votes = VoteCounts(
-            excellent=c.get(Rating.EXCELLENT, 0),
-            competent=c.get(Rating.COMPETENT, 0),
-            basically_competent=c.get(Rating.BASICALLY_COMPETENT, 0),
-            incompetent=c.get(Rating.INCOMPETENT, 0),
-        )
-        score = vote_score(votes, rules)
+def _write_tallies(session: Session, evaluation: Evaluation, result: Mapping[str, object]
+                   ) -> None:
+    """Store each member's decrypted counts and vote score (A8.5/6), in roster order."""
+    rows = result["tally"]
+    assert isinstance(rows, list)
+    for member, row in zip(evaluation.members, rows, strict=True):
         session.add(
             VoteTally(
                 evaluation_id=evaluation.id,
                 member_id=member.id,
-                excellent=votes.excellent,
-                competent=votes.competent,
-                basically_competent=votes.basically_competent,
-                incompetent=votes.incompetent,
-                abstained=valid_ballots - votes.valid,
-                score=None if score is None else str(publish(score, rules)),
+                excellent=row["excellent"],
+                competent=row["competent"],
+                basically_competent=row["basically_competent"],
+                incompetent=row["incompetent"],
+                abstained=row["abstained"],
+                score=row["score"],
             )
         )
 
@@ -311,7 +241,7 @@ def close_if_due(session: Session, evaluation: Evaluation, now: dt.datetime | No
 
 
 _UNUSED = (
-    select(Slip.id)
+    select(Slip.credential_hash)
     .where(Slip.evaluation_id == bindparam("evaluation_id"), Slip.spent.is_(False))
     .limit(1)
 )
@@ -342,7 +272,20 @@ def close_due_evaluations(session: Session, now: dt.datetime | None = None) -> l
         if close_evaluation(session, evaluation_id, "time"):
             session.commit()
             closed.append(evaluation_id)
+    sweep_keys(session)
     return closed
+
+
+def sweep_keys(session: Session, keystore: KeyStore | None = None) -> list[int]:
+    """Destroy any key left in the key store for an evaluation that is closed (a crash between
+    a close's commit and the key's destruction leaves one)."""
+    store = keystore or current_keystore()
+    present = store.stored()
+    if not present:
+        return []
+    closed = session.scalars(select(Evaluation.id).where(
+        Evaluation.id.in_(present), Evaluation.state == State.CLOSED.value)).all()
+    return store.sweep(closed)
 
 
 def results(session: Session, evaluation: Evaluation) -> list[VoteTally]:

@@ -11,6 +11,7 @@ from ballot.errors import render_error
 from ballot.evaluations.models import Evaluation, State
 from ballot.evaluations.services import (
     EvaluationError,
+    KeyLost,
     close_evaluation,
     close_if_due,
     issue_slips,
@@ -82,9 +83,15 @@ def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
 def close(evaluation_id: int):  # type: ignore[no-untyped-def]
     evaluation = _evaluation(evaluation_id, EDITORS)
     db = get_session()
-    if evaluation.state != State.OPEN or not close_evaluation(
-        db, evaluation.id, "team", actor=current_user()
-    ):
+    try:
+        closed = evaluation.state == State.OPEN and close_evaluation(
+            db, evaluation.id, "team", actor=current_user())
+    except KeyLost:
+        db.rollback()
+        return render_error(500, _("无法结束测评"), _(
+            "本次测评的密钥不在密钥库中，选票无法计票。测评保持进行中，未作任何更改。"
+            "请检查服务器的密钥目录（BALLOT_BOX_KEY_DIR）是否完整，并联系系统管理员。"))
+    if not closed:
         db.rollback()
         return render_error(409, _("无法结束测评"), _("只有进行中的测评可以结束。"))
     db.commit()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ballot.assessments.models import Assessment, County, Member
 from ballot.evaluations.models import Evaluation
+from tally import box
 
 #: Per database engine (tests run many databases in one process): evaluation id -> view.
 _CACHE: weakref.WeakKeyDictionary[object, dict[int, BallotView]] = weakref.WeakKeyDictionary()
@@ -76,6 +77,36 @@ def ballot_view(session: Session, evaluation_id: int) -> BallotView:
             cache.clear()
         cache[evaluation_id] = view
     return view
+
+
+#: Per engine: evaluation id -> its box encryptor (public keys parsed once).
+_ENCRYPTORS: weakref.WeakKeyDictionary[object, dict[int, box.Encryptor]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class NoBoxKey(Exception):
+    """The evaluation has no public keys: it was never opened."""
+
+
+def encryptor(session: Session, evaluation_id: int) -> box.Encryptor:
+    """The evaluation's encryptor (cached per process: public keys never change once open)."""
+    engine = session.get_bind()
+    cache = _ENCRYPTORS.get(engine)
+    found = cache.get(evaluation_id) if cache is not None else None
+    if found is not None:
+        return found
+    keys = session.execute(
+        select(Evaluation.box_keys).where(Evaluation.id == evaluation_id)).scalar_one_or_none()
+    if not keys:
+        raise NoBoxKey(evaluation_id)
+    found = box.Encryptor(bytes(keys))
+    with _LOCK:
+        cache = _ENCRYPTORS.setdefault(engine, {})
+        if len(cache) >= _MAX:
+            cache.clear()
+        cache[evaluation_id] = found
+    return found
 
 
 #: Per engine: things rendered from a frozen evaluation (and a language), by key.

@@ -139,7 +139,7 @@ def confirm():  # type: ignore[no-untyped-def]
         return _current()[1]
     db = get_session()
     try:
-        evaluation_id = cast_ballot(db, _key(), credential, request.form)
+        evaluation_id = cast_ballot(db, _key(), credential, request.form).evaluation_id
     except SlipProblem as problem:
         db.rollback()
         return _problem_page(problem)
