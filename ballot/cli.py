@@ -38,12 +38,12 @@ from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
     EvaluationError,
     close_due_evaluations,
-    sweep_keys,
     close_evaluation,
     create_evaluation,
     issue_slips,
     open_evaluation,
     results,
+    sweep_keys,
     turnout,
 )
 from ballot.slips.printing import slip_sheets, slip_url

@@ -7,8 +7,8 @@ race (spending a credential, closing an evaluation) start with ``BEGIN IMMEDIATE
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g

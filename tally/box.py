@@ -57,6 +57,15 @@ class BoxError(ValueError):
     """A box that does not verify; the message names what failed, for a person to read."""
 
 
+class BoxFileError(BoxError):
+    """Bytes that are not a JSON document at all (not UTF-8, or not JSON): a wrong file rather
+    than a box that fails. ``detail`` says which, in the CLI's words ("is not UTF-8 text")."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the file {detail}")
+        self.detail = detail
+
+
 # --- keys -----------------------------------------------------------------------------------
 
 
@@ -153,12 +162,22 @@ class SlotResult:
 
 @dataclass(frozen=True)
 class Decryption:
-    sum_a: bytes
+    """The decrypted sums of a box of ``slot_count`` slots.
+
+    A box with no ballot has nothing to add up and nothing to prove: its sums would be the
+    point at infinity, which has no encoding, so ``sum_a`` is None, ``sum_b`` and ``slots`` are
+    empty and every count is 0.
+    """
+
+    sum_a: bytes | None
     sum_b: tuple[bytes, ...]
     slots: tuple[SlotResult, ...]
+    slot_count: int
 
     @property
     def counts(self) -> list[int]:
+        if self.sum_a is None:
+            return [0] * self.slot_count
         return [s.count for s in self.slots]
 
 
@@ -197,14 +216,22 @@ class _Counts:
 def decrypt_sums(seed: bytes, keys: bytes, ciphertexts: Sequence[bytes], context: bytes
                  ) -> Decryption:
     """Add the ballots up, decrypt each slot's sum and prove it (the key is used for nothing
-    else). ``context`` (the box header's digest) binds every proof to this box."""
+    else). ``context`` (the box header's digest) binds every proof to this box.
+
+    BoxError if the seed is not the one the keys were made from. No ciphertexts (an evaluation
+    closed without a valid ballot): every count 0, no sums, no proofs."""
     public = split_points(keys)
+    secrets_ = [slot_secret(seed, slot) for slot in range(len(public))]
+    for slot, (key, secret) in enumerate(zip(public, secrets_, strict=True)):
+        if group.encode(group.base_times(secret)) != key:
+            raise BoxError(f"slot {slot}: the key seed does not give this box's public key")
+    if not ciphertexts:
+        return Decryption(None, (), (), len(public))
     sum_a, sum_b = add_up(ciphertexts, len(public))
     a_point = group.point(sum_a)
     counts = _Counts(len(ciphertexts))
     results = []
-    for slot, (key, b_sum) in enumerate(zip(public, sum_b, strict=True)):
-        secret = slot_secret(seed, slot)
+    for slot, (key, b_sum, secret) in enumerate(zip(public, sum_b, secrets_, strict=True)):
         share_point = group.times(a_point, secret)
         share = group.encode(share_point)
         message = group.minus(group.point(b_sum), share_point)
@@ -218,7 +245,7 @@ def decrypt_sums(seed: bytes, keys: bytes, ciphertexts: Sequence[bytes], context
         challenge = _challenge(context, slot, key, sum_a, b_sum, share, commit_g, commit_a)
         response = (nonce + challenge * secret) % ORDER
         results.append(SlotResult(found, share, challenge, response))
-    return Decryption(sum_a, tuple(sum_b), tuple(results))
+    return Decryption(sum_a, tuple(sum_b), tuple(results), len(public))
 
 
 def check_proof(context: bytes, slot: int, key: bytes, sum_a: bytes, sum_b: bytes,
@@ -246,12 +273,18 @@ def b64(data: bytes) -> str:
 
 
 def unb64(text: object, what: str) -> bytes:
+    """Standard base64 with padding, in its one encoding: text that decodes but is not what
+    encoding the bytes gives back (unused low bits set) is refused, so a box has one byte form.
+    """
     if not isinstance(text, str):
         raise BoxError(f"{what}: expected a base64 string")
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError):
         raise BoxError(f"{what}: not valid base64") from None
+    if b64(data) != text:
+        raise BoxError(f"{what}: not the canonical base64 of its bytes")
+    return data
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:
@@ -283,16 +316,26 @@ def member_tally(counts: Sequence[int], valid_ballots: int, rules: Rules) -> lis
 
 def result_section(decryption: Decryption, valid_ballots: int, invalid_ballots: int,
                    rules: Rules) -> dict[str, Any]:
-    """The part of the box written at close: sums, shares, proofs, counts and scores."""
-    return {
-        "valid_ballots": valid_ballots,
-        "invalid_ballots": invalid_ballots,
-        "sum": {"a": b64(decryption.sum_a), "b": [b64(b) for b in decryption.sum_b]},
-        "slots": [
+    """The part of the box written at close: sums, shares, proofs, counts and scores. A box
+    with no ballot has ``"sum": null`` and, in every slot, count 0 with a null share and proof.
+    """
+    slots: list[dict[str, Any]]
+    if decryption.sum_a is None:
+        sums = None
+        slots = [{"count": 0, "share": None, "proof": None}
+                 for _ in range(decryption.slot_count)]
+    else:
+        sums = {"a": b64(decryption.sum_a), "b": [b64(b) for b in decryption.sum_b]}
+        slots = [
             {"count": s.count, "share": b64(s.share),
              "proof": {"c": format(s.challenge, "064x"), "z": format(s.response, "064x")}}
             for s in decryption.slots
-        ],
+        ]
+    return {
+        "valid_ballots": valid_ballots,
+        "invalid_ballots": invalid_ballots,
+        "sum": sums,
+        "slots": slots,
         "tally": member_tally(decryption.counts, valid_ballots, rules),
     }
 
@@ -307,6 +350,12 @@ def box_document(header: Mapping[str, Any], ciphertexts: Iterable[bytes],
 
 
 # --- verifying a box ----------------------------------------------------------------------------
+
+_TOP_KEYS = frozenset({"format", "header", "ballots", "result"})
+_HEADER_KEYS = frozenset({"group", "evaluation", "county", "year", "kind", "ratings", "members",
+                          "public_keys", "decimals", "excellent_cap"})
+_RESULT_KEYS = frozenset({"valid_ballots", "invalid_ballots", "sum", "slots", "tally"})
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -329,11 +378,29 @@ class Verified:
     invalid_ballots: int
     members: tuple[MemberCount, ...]
 
+    @property
+    def counts(self) -> list[int]:
+        """The 4m slot counts in slot order (what ``Decryption.counts`` gave at close)."""
+        return [count for member in self.members for count in member.counts]
+
 
 def _field(mapping: object, key: str, what: str) -> Any:
     if not isinstance(mapping, dict) or key not in mapping:
         raise BoxError(f"{what}: missing '{key}'")
     return mapping[key]
+
+
+def _object(value: object, keys: frozenset[str], what: str) -> dict[str, Any]:
+    """A JSON object with exactly these keys: nothing unverified rides along inside the digest."""
+    if not isinstance(value, dict):
+        raise BoxError(f"{what}: expected an object")
+    missing = sorted(keys - value.keys())
+    if missing:
+        raise BoxError(f"{what}: missing '{missing[0]}'")
+    unknown = sorted(value.keys() - keys)
+    if unknown:
+        raise BoxError(f"{what}: unknown key '{unknown[0]}'")
+    return value
 
 
 def _whole(value: object, what: str) -> int:
@@ -342,130 +409,224 @@ def _whole(value: object, what: str) -> int:
     return value
 
 
+def _string(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise BoxError(f"{what}: expected a string, got {value!r}")
+    return value
+
+
 def _scalar(text: object, what: str) -> int:
-    if not isinstance(text, str) or len(text) != 64:
-        raise BoxError(f"{what}: expected 64 hex digits")
+    if not isinstance(text, str) or len(text) != 64 or not _HEX_DIGITS.issuperset(text):
+        raise BoxError(f"{what}: expected 64 lower-case hex digits")
+    return int(text, 16)
+
+
+def _parse(data: bytes) -> Any:
     try:
-        return int(text, 16)
-    except ValueError:
-        raise BoxError(f"{what}: expected 64 hex digits") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BoxFileError("is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BoxFileError(f"is not valid JSON: {error.msg} at line {error.lineno} column "
+                           f"{error.colno}") from None
+    except RecursionError:
+        raise BoxFileError("is not valid JSON: nested too deeply") from None
+
+
+def _is_canonical(document: Mapping[str, Any], data: bytes) -> bool:
+    try:
+        return canonical(document) == data
+    except (ValueError, RecursionError):  # a lone surrogate has no UTF-8 form
+        return False
+
+
+def _point(encoded: bytes, what: str) -> None:
+    try:
+        group.point(encoded)
+    except GroupError as error:
+        raise BoxError(f"{what}: {error}") from None
 
 
 def verify_box(data: bytes) -> Verified:
     """Recount a published box: parse it, recompute the sums from the ciphertexts, check every
-    proof and every count, recompute the vote scores. BoxError names the first thing that fails.
+    proof and every count, recompute the vote scores. BoxError names the first thing that fails
+    (BoxFileError: the bytes are not UTF-8 JSON at all). docs/box-format.md is the rulebook.
     """
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BoxError(f"not a JSON box file: {error}") from None
-    if _field(document, "format", "box") != FORMAT:
+    document = _parse(data)
+    if not isinstance(document, dict):
+        raise BoxError("box: expected a JSON object")
+    if document.get("format") != FORMAT:
         raise BoxError(f"box: format is {document.get('format')!r}, expected {FORMAT!r}")
-    header = _field(document, "header", "box")
-    if _field(header, "group", "header") != GROUP_NAME:
-        raise BoxError(f"header: group is {header.get('group')!r}, expected {GROUP_NAME!r}")
-    members = _field(header, "members", "header")
+    if not _is_canonical(document, data):
+        raise BoxError("the file is not in canonical form (sorted keys, no spaces, UTF-8; "
+                       "docs/box-format.md), so its digest is not the box's")
+    _object(document, _TOP_KEYS, "box")
+
+    # The header: what was voted on, and the keys.
+    header = _object(document["header"], _HEADER_KEYS, "header")
+    if header["group"] != GROUP_NAME:
+        raise BoxError(f"header: group is {header['group']!r}, expected {GROUP_NAME!r}")
+    if header["ratings"] != list(RATINGS):
+        raise BoxError(f"header: ratings must be {list(RATINGS)}")
+    _whole(header["evaluation"], "header evaluation")
+    county = _string(header["county"], "header county")
+    year = _whole(header["year"], "header year")
+    kind = _string(header["kind"], "header kind")
+    members = header["members"]
     if not isinstance(members, list) or not members:
         raise BoxError("header: members must be a non-empty list")
-    names = [str(_field(m, "name", f"header member {i + 1}")) for i, m in enumerate(members)]
+    names = [_string(_field(m, "name", f"header member {i + 1}"), f"header member {i + 1} name")
+             for i, m in enumerate(members)]
     slots = len(members) * SLOTS_PER_MEMBER
-    keys_list = _field(header, "public_keys", "header")
+    keys_list = header["public_keys"]
     if not isinstance(keys_list, list) or len(keys_list) != slots:
         raise BoxError(f"header: expected {slots} public keys (4 per member)")
     keys = [unb64(k, f"public key {i}") for i, k in enumerate(keys_list)]
+    first_use: dict[bytes, int] = {}
     for i, key in enumerate(keys):
-        try:
-            group.point(key)
-        except GroupError as error:
-            raise BoxError(f"public key {i}: {error}") from None
-    decimals = _whole(_field(header, "decimals", "header"), "header decimals")
+        _point(key, f"public key {i}")
+        if key in first_use:
+            raise BoxError(f"public key {i}: the same as public key {first_use[key]} (a ballot "
+                           "shares its randomness across slots, so every key must differ)")
+        first_use[key] = i
+    decimals = _whole(header["decimals"], "header decimals")
     try:
         rules = Rules(decimals=decimals)
     except (ValueError, TypeError) as error:
         raise BoxError(f"header decimals: {error}") from None
+    cap = header["excellent_cap"]
+    if cap is not None:
+        cap = _whole(cap, "header excellent_cap")
     context = header_digest(header)
 
-    ballots = _field(document, "ballots", "box")
+    # The ballots: well formed, each with its own tracker, in tracker order, no two alike.
+    ballots = document["ballots"]
     if not isinstance(ballots, list):
         raise BoxError("ballots: expected a list")
     ciphertexts = []
-    for i, ballot in enumerate(ballots):
-        ciphertext = unb64(_field(ballot, "ciphertext", f"ballot {i + 1}"), f"ballot {i + 1}")
-        if len(ciphertext) != (slots + 1) * POINT_BYTES:
-            raise BoxError(f"ballot {i + 1}: {len(ciphertext)} bytes, expected "
-                           f"{(slots + 1) * POINT_BYTES}")
-        if _field(ballot, "tracker", f"ballot {i + 1}") != tracker(ciphertext):
-            raise BoxError(f"ballot {i + 1}: tracker {ballot['tracker']!r} is not its "
-                           "ciphertext's")
+    seen: dict[str, int] = {}
+    previous: tuple[str, str] | None = None
+    expected_bytes = (slots + 1) * POINT_BYTES
+    for i, ballot in enumerate(ballots, start=1):
+        entry = _object(ballot, frozenset({"tracker", "ciphertext"}), f"ballot {i}")
+        text = entry["ciphertext"]
+        ciphertext = unb64(text, f"ballot {i} ciphertext")
+        if len(ciphertext) != expected_bytes:
+            raise BoxError(f"ballot {i}: {len(ciphertext)} bytes, expected {expected_bytes}")
+        if entry["tracker"] != tracker(ciphertext):
+            raise BoxError(f"ballot {i}: tracker {entry['tracker']!r} is not its ciphertext's")
+        if text in seen:
+            raise BoxError(f"ballot {i}: the same ciphertext as ballot {seen[text]} (a ballot "
+                           "counted twice)")
+        seen[text] = i
+        place = (entry["tracker"], text)
+        if previous is not None and place < previous:
+            raise BoxError(f"ballot {i}: out of order (ballots are sorted by tracker, then "
+                           "ciphertext)")
+        previous = place
         ciphertexts.append(ciphertext)
+    count_of_ballots = len(ciphertexts)
 
-    result = _field(document, "result", "box")
-    valid = _whole(_field(result, "valid_ballots", "result"), "result valid_ballots")
-    invalid = _whole(_field(result, "invalid_ballots", "result"), "result invalid_ballots")
-    if valid != len(ciphertexts):
+    # The result: sums, shares, proofs, counts.
+    result = _object(document["result"], _RESULT_KEYS, "result")
+    valid = _whole(result["valid_ballots"], "result valid_ballots")
+    invalid = _whole(result["invalid_ballots"], "result invalid_ballots")
+    if valid != count_of_ballots:
         raise BoxError(f"result: valid_ballots is {valid}, but the box holds "
-                       f"{len(ciphertexts)} ballots")
-    slot_entries = _field(result, "slots", "result")
+                       f"{count_of_ballots} ballots")
+    slot_entries = result["slots"]
     if not isinstance(slot_entries, list) or len(slot_entries) != slots:
         raise BoxError(f"result: expected {slots} slots")
-    stated = _field(result, "sum", "result")
-    stated_b = _field(stated, "b", "result sum")
-    if not isinstance(stated_b, list) or len(stated_b) != slots:
-        raise BoxError(f"result sum: expected {slots} sums")
+    entries = [_object(e, frozenset({"count", "share", "proof"}), f"slot {k}")
+               for k, e in enumerate(slot_entries)]
+
+    def where(k: int) -> str:
+        return f"slot {k} ({names[k // SLOTS_PER_MEMBER]}, {RATINGS[k % SLOTS_PER_MEMBER]})"
 
     counts = []
-    if ciphertexts:
+    if not ciphertexts:
+        if result["sum"] is not None:
+            raise BoxError("result sum: must be null in a box with no ballots")
+        for k, entry in enumerate(entries):
+            if entry["count"] != 0 or entry["share"] is not None or entry["proof"] is not None:
+                raise BoxError(f"{where(k)}: a box with no ballots has count 0, no share and "
+                               "no proof")
+            counts.append(0)
+    else:
+        stated = _object(result["sum"], frozenset({"a", "b"}), "result sum")
+        stated_b = stated["b"]
+        if not isinstance(stated_b, list) or len(stated_b) != slots:
+            raise BoxError(f"result sum: expected {slots} sums b")
         try:
             sum_a, sum_b = add_up(ciphertexts, slots)
         except GroupError as error:
-            raise BoxError(f"ballots: {error}") from None
-        if unb64(_field(stated, "a", "result sum"), "result sum a") != sum_a:
-            raise BoxError("result sum a: not the sum of the ballots' first points")
-        for k, entry in enumerate(slot_entries):
-            where = f"slot {k} ({names[k // SLOTS_PER_MEMBER]}, {RATINGS[k % SLOTS_PER_MEMBER]})"
+            message = str(error)
+            if message.startswith("row "):  # column_sums numbers rows as the box does ballots
+                message = "ballot " + message.removeprefix("row ")
+            raise BoxError(f"ballots: {message}") from None
+        if unb64(stated["a"], "result sum a") != sum_a:
+            raise BoxError("result sum a: not the sum of the ballots' first points A")
+        failed: list[int] = []
+        for k, entry in enumerate(entries):
             if unb64(stated_b[k], f"result sum b {k}") != sum_b[k]:
-                raise BoxError(f"{where}: the stated sum is not the sum of the ballots")
-            count = _whole(_field(entry, "count", where), f"{where} count")
-            share = unb64(_field(entry, "share", where), f"{where} share")
-            proof = _field(entry, "proof", where)
-            challenge = _scalar(_field(proof, "c", f"{where} proof"), f"{where} proof c")
-            response = _scalar(_field(proof, "z", f"{where} proof"), f"{where} proof z")
+                raise BoxError(f"{where(k)}: the stated sum b is not the sum of the ballots")
+            count = _whole(entry["count"], f"{where(k)} count")
+            if count > count_of_ballots:
+                raise BoxError(f"{where(k)}: count {count} is more than the {count_of_ballots} "
+                               "ballots")
+            share = unb64(entry["share"], f"{where(k)} share")
+            proof = _object(entry["proof"], frozenset({"c", "z"}), f"{where(k)} proof")
+            challenge = _scalar(proof["c"], f"{where(k)} proof c")
+            response = _scalar(proof["z"], f"{where(k)} proof z")
             try:
                 share_point = group.point(share)
-                message = group.minus(group.point(sum_b[k]), share_point)
+                message_point = group.minus(group.point(sum_b[k]), share_point)
+                found = None if message_point is None else group.encode(message_point)
                 expected = None if count == 0 else group.encode(group.base_times(count))
-                if count > len(ciphertexts) or (
-                    (message is None) != (expected is None)
-                    or (message is not None and group.encode(message) != expected)
-                ):
-                    raise BoxError(f"{where}: the count {count} is not what the sum decrypts to")
+                if found != expected:
+                    raise BoxError(f"{where(k)}: count {count} does not match the sum and the "
+                                   f"decryption share (B* - D is not {count} G)")
                 proved = check_proof(context, k, keys[k], sum_a, sum_b[k], share, challenge,
                                      response)
             except GroupError as error:
-                raise BoxError(f"{where}: {error}") from None
+                raise BoxError(f"{where(k)} share: {error}") from None
             if not proved:
-                raise BoxError(f"{where}: the proof of correct decryption fails")
+                failed.append(k)
             counts.append(count)
-    else:
-        for k, entry in enumerate(slot_entries):
-            if _field(entry, "count", f"slot {k}") != 0:
-                raise BoxError(f"slot {k}: an empty box must count 0")
-            counts.append(0)
+        if failed and len(failed) == slots:
+            raise BoxError("header: every decryption proof fails, so the proofs were made for "
+                           "another header (they are bound to its digest)")
+        if failed:
+            raise BoxError(f"{where(failed[0])}: the proof of correct decryption fails")
+
+    # What the counts can be checked against without range proofs.
+    for i, name in enumerate(names):
+        given = sum(counts[i * SLOTS_PER_MEMBER : (i + 1) * SLOTS_PER_MEMBER])
+        if given > valid:
+            raise BoxError(f"tally of {name}: {given} ratings from {valid} ballots (a ciphertext "
+                           "holds more than one rating for a member)")
+    if cap is not None:
+        excellent = sum(counts[0::SLOTS_PER_MEMBER])
+        if excellent > cap * valid:
+            raise BoxError(f"tally: {excellent} Excellent ratings from {valid} ballots of at most "
+                           f"{cap} each")
 
     computed = member_tally(counts, valid, rules)
-    stated_tally = _field(result, "tally", "result")
-    if stated_tally != computed:
-        for i, (stated_row, row) in enumerate(zip(stated_tally or [], computed, strict=False)):
-            if stated_row != row:
-                raise BoxError(f"tally of {names[i]}: the box says {stated_row}, the recount "
-                               f"gives {row}")
-        raise BoxError("tally: does not match the recount")
+    stated_tally = result["tally"]
+    if not isinstance(stated_tally, list) or len(stated_tally) != len(computed):
+        raise BoxError(f"result tally: expected a list of {len(computed)} members")
+    for i, (stated_row, row) in enumerate(zip(stated_tally, computed, strict=True)):
+        if stated_row != row:
+            raise BoxError(f"tally of {names[i]}: the box says {stated_row}, the recount gives "
+                           f"{row}")
     return Verified(
         digest=digest,
-        county=str(header.get("county", "")),
-        year=_whole(header.get("year", 0), "header year"),
-        kind=str(header.get("kind", "")),
+        county=county,
+        year=year,
+        kind=kind,
         valid_ballots=valid,
         invalid_ballots=invalid,
         members=tuple(

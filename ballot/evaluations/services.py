@@ -23,7 +23,7 @@ from ballot.clock import utcnow
 from ballot.db import after_commit, begin_write, checkpoint_sqlite, read_connection
 from ballot.evaluations.box import file_digest, stored_ballots
 from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
-from ballot.evaluations.models import Ballot, Evaluation, Kind, Slip, State, VoteTally
+from ballot.evaluations.models import Evaluation, Kind, Slip, State, VoteTally
 from ballot.slips.credentials import credential_hash, new_credential
 from tally import DEFAULT_RULES, Rules, box
 

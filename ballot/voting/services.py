@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from ballot.clock import utcnow
-from ballot.db import begin_write, read_connection
 from ballot.accounts.models import User
 from ballot.audit.services import record
+from ballot.clock import utcnow
+from ballot.db import begin_write, read_connection
 from ballot.evaluations.models import (
     RATING_VALUES,
     Ballot,

@@ -152,9 +152,8 @@ def test_slips_store_only_a_keyed_hash_of_the_credential(app, make_evaluation):
 def test_slips_are_stored_in_an_order_unrelated_to_the_printed_sheet(app, make_evaluation):
     """The sheet prints credentials in the order issue_slips returns them; the rows go in
     shuffled, so no row position (PostgreSQL's ctid, SQLite's key order) follows the sheet."""
-    from tests.conftest import CREDENTIAL_KEY
-
     from ballot.slips.credentials import credential_hash
+    from tests.conftest import CREDENTIAL_KEY
 
     setup = make_evaluation(slips=40)
     sheet = {credential_hash(CREDENTIAL_KEY, c): i for i, c in enumerate(setup.credentials)}
