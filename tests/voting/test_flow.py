@@ -6,17 +6,18 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from ballot.db import get_session
-from ballot.evaluations.models import Ballot, BallotRating, Slip
+from ballot.evaluations.models import Ballot, Slip
 from tests.conftest import csrf_token, vote
 
 
 def _stored(app: Flask) -> tuple[int, int, int]:
-    """(ballots, ratings, spent slips) in the database."""
+    """(ballots, encrypted ballots, spent slips) in the database."""
     with app.app_context():
         db = get_session()
         return (
             db.scalar(select(func.count()).select_from(Ballot)) or 0,
-            db.scalar(select(func.count()).select_from(BallotRating)) or 0,
+            db.scalar(select(func.count()).select_from(Ballot).where(
+                Ballot.ciphertext.is_not(None))) or 0,
             db.scalar(select(func.count()).select_from(Slip).where(Slip.spent.is_(True))) or 0,
         )
 
@@ -73,7 +74,7 @@ def test_full_vote_stores_one_ballot_and_thanks_the_voter(app, client, make_eval
     response = vote(client, setup.credentials[0], {a: "excellent", b: "competent", c: "abstain"})
     assert response.status_code == 303 and response.headers["Location"] == "/thanks"
     assert "投票成功" in client.get("/thanks").get_data(as_text=True)
-    assert _stored(app) == (1, 2, 1)  # the abstention stores no rating
+    assert _stored(app) == (1, 1, 1)
 
 
 def test_review_shows_choices_and_abstentions_before_anything_is_stored(app, client, make_evaluation):
