@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ballot.audit.services import record
 from ballot.clock import utcnow
 from ballot.db import after_commit, begin_write, checkpoint_sqlite, read_connection
 from ballot.evaluations.box import file_digest, stored_ballots
+from ballot.evaluations.floor import counts_visible, valid_ballots
 from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
 from ballot.evaluations.models import Evaluation, Kind, Slip, State, VoteTally
 from ballot.slips.credentials import credential_hash, new_credential
@@ -237,7 +239,17 @@ def close_if_due(session: Session, evaluation: Evaluation, now: dt.datetime | No
     now = now or utcnow()
     if evaluation.state != State.OPEN or evaluation.closes_at is None or evaluation.closes_at > now:
         return False
-    return close_evaluation(session, evaluation.id, "time")
+    return _close_logging_a_lost_key(session, evaluation.id, "time")
+
+
+def _close_logging_a_lost_key(session: Session, evaluation_id: int, reason: str) -> bool:
+    """Close on the way (time, every slip used): a lost key leaves the evaluation open, logged,
+    for the team's close to report, rather than failing a voter's request."""
+    try:
+        return close_evaluation(session, evaluation_id, reason)
+    except KeyLost as error:
+        logging.getLogger(__name__).error("evaluation %s cannot close: %s", evaluation_id, error)
+        return False
 
 
 _UNUSED = (
@@ -256,7 +268,7 @@ def close_if_all_used(session: Session, evaluation_id: int) -> bool:
     evaluation = session.get_one(Evaluation, evaluation_id)
     if evaluation.state != State.OPEN:
         return False
-    return close_evaluation(session, evaluation_id, "all_slips_used")
+    return _close_logging_a_lost_key(session, evaluation_id, "all_slips_used")
 
 
 def close_due_evaluations(session: Session, now: dt.datetime | None = None) -> list[int]:
@@ -269,7 +281,7 @@ def close_due_evaluations(session: Session, now: dt.datetime | None = None) -> l
     ).all()
     closed = []
     for evaluation_id in due:
-        if close_evaluation(session, evaluation_id, "time"):
+        if _close_logging_a_lost_key(session, evaluation_id, "time"):
             session.commit()
             closed.append(evaluation_id)
     sweep_keys(session)
@@ -288,9 +300,24 @@ def sweep_keys(session: Session, keystore: KeyStore | None = None) -> list[int]:
     return store.sweep(closed)
 
 
+class CountsWithheld(EvaluationError):
+    """Closed with fewer valid ballots than the anonymity floor, and not published by a recorded
+    decision (SPEC "anonymity floor", ballot/evaluations/floor.py)."""
+
+    def __init__(self, valid: int, floor: int) -> None:
+        super().__init__(f"its per-member counts are withheld: {valid} valid ballots, fewer than "
+                         f"the anonymity floor of {floor}; they show once the team records a "
+                         "decision to publish them (results page)")
+        self.valid = valid
+        self.floor = floor
+
+
 def results(session: Session, evaluation: Evaluation) -> list[VoteTally]:
-    """The stored tally in roster order; refused while the evaluation is not closed."""
+    """The stored tally in roster order; refused while the evaluation is not closed, and with
+    CountsWithheld while it is below the anonymity floor and not published (SPEC)."""
     if evaluation.state != State.CLOSED:
         raise EvaluationError("results are hidden until the evaluation closes")
+    if not counts_visible(evaluation):
+        raise CountsWithheld(valid_ballots(evaluation), evaluation.assessment.anonymity_floor)
     by_member = {t.member_id: t for t in evaluation.tallies}
     return [by_member[m.id] for m in evaluation.members if m.id in by_member]
