@@ -2,8 +2,10 @@
 
 A product vote is four requests: open the slip (303), load the ballot (read the CSRF token and
 the member fields from the page), submit for review (200) and confirm (303). A baseline store is
-one ``POST /spend``. Latencies are taken around each request, and a vote's is the sum of its requests' (a paced
-phone's pauses for reading are not the server's time).
+one ``POST /spend`` (the ballot in clear) or ``POST /spend/encrypted``. Latencies are taken
+around each request, and a vote's is the sum of its requests' (a paced phone's pauses for
+reading are not the server's time). Each outcome keeps the choices sent, so the storage check
+can compare them with what the stored ballots add up to.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bench.seed import random_ratings
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MEMBER_FIELD = re.compile(r'name="m(\d+)"')
 PRODUCT_STEPS = ("open /s/<code>", "GET /ballot", "POST /ballot", "POST /ballot/confirm")
-BASELINE_STEPS = ("POST /spend",)
+PLAIN_PATH, ENCRYPTED_PATH = "/spend", "/spend/encrypted"
 #: Longest a phone waits for one response: far past anything a voter would accept.
 TIMEOUT = aiohttp.ClientTimeout(total=120)
 
@@ -37,9 +39,14 @@ class Outcome:
     #: Seconds for the whole vote (all its requests), and for each request.
     latency: float
     steps: list[float] = field(default_factory=list)
-    #: Rating rows this vote should have stored (members not left blank).
-    rated: int = 0
+    #: The choices sent: member id -> rating or ``abstain``.
+    ratings: dict[int, str] = field(default_factory=dict)
     error: str | None = None
+
+    @property
+    def rated(self) -> int:
+        """Ratings this vote gave (members not left blank)."""
+        return sum(1 for r in self.ratings.values() if r != "abstain")
 
 
 @dataclass
@@ -47,6 +54,8 @@ class Run:
     outcomes: list[Outcome]
     wall: float
     client_cpu: float
+    #: CPU seconds the server spent during the run (set by the caller, Server.cpu_seconds).
+    server_cpu: float = 0.0
 
     @property
     def succeeded(self) -> list[Outcome]:
@@ -113,12 +122,18 @@ async def product_vote(session: aiohttp.ClientSession, credential: str,
     await _pause(pace.reviewing, rng)
     await timed(session.post("/ballot/confirm", data=form, allow_redirects=False), 303,
                 PRODUCT_STEPS[3])
-    rated = sum(1 for r in ratings.values() if r != "abstain")
-    return Outcome(True, sum(steps), steps, rated)
+    return Outcome(True, sum(steps), steps, ratings)
 
 
-def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
-    """One store on the baseline app, with ratings drawn as a voter's would be."""
+def baseline_steps(path: str) -> tuple[str, ...]:
+    return (f"POST {path}",)
+
+
+def baseline_store(member_ids: list[int], path: str = PLAIN_PATH
+                   ) -> Callable[..., Awaitable[Outcome]]:
+    """One store on the baseline app (``path``: plain or encrypting), with ratings drawn as a
+    voter's would be."""
+    step = baseline_steps(path)[0]
 
     async def store(session: aiohttp.ClientSession, credential: str,
                     rng: random.Random, pace: Pace = NO_PAUSE) -> Outcome:
@@ -127,14 +142,13 @@ def baseline_store(member_ids: list[int]) -> Callable[..., Awaitable[Outcome]]:
         form = {"credential": credential, **{f"m{m}": r for m, r in ratings.items()}}
         start = time.perf_counter()
         try:
-            async with session.post("/spend", data=form, allow_redirects=False) as response:
+            async with session.post(path, data=form, allow_redirects=False) as response:
                 await response.read()
-                _expect(response, 303, BASELINE_STEPS[0])
+                _expect(response, 303, step)
         except (aiohttp.ClientError, TimeoutError) as problem:
-            raise VoteFailed(f"{BASELINE_STEPS[0]}: {type(problem).__name__}: {problem}") from problem
+            raise VoteFailed(f"{step}: {type(problem).__name__}: {problem}") from problem
         latency = time.perf_counter() - start
-        rated = sum(1 for r in ratings.values() if r != "abstain")
-        return Outcome(True, latency, [latency], rated)
+        return Outcome(True, latency, [latency], ratings)
 
     return store
 
@@ -197,4 +211,4 @@ def play_room(base_url: str, credentials: Sequence[str], arrival: float, pace: P
 def combine(runs: Sequence[Run]) -> Run:
     """Runs played in turns, as one: their outcomes, and their walls and CPU times added."""
     return Run([o for run in runs for o in run.outcomes], sum(r.wall for r in runs),
-               sum(r.client_cpu for r in runs))
+               sum(r.client_cpu for r in runs), sum(r.server_cpu for r in runs))

@@ -1,5 +1,10 @@
 """Throwaway databases for the benchmark, and what goes in them: a meeting's roster, an open
-evaluation with its slips, or (for timing the close) ten thousand ballots written directly."""
+evaluation with its slips, or (for timing the close) ten thousand encrypted ballots written
+directly.
+
+Evaluations are opened by the product's own ``open_evaluation``, so each has a real box key,
+its seed sealed in the key store of the benchmark's work folder: the one the servers started by
+``bench.server.running(workdir=...)`` use (``bench.server.box_key_settings``)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 import random
 import secrets
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +26,17 @@ from sqlalchemy.orm import Session
 from ballot import migrate
 from ballot.assessments.services import RosterRow, get_or_create_assessment, replace_roster
 from ballot.db import make_engine
-from ballot.evaluations.models import Ballot, BallotRating, Kind
+from ballot.evaluations.keystore import KeyStore
+from ballot.evaluations.models import Ballot, Evaluation, Kind
 from ballot.evaluations.services import (
     MAX_SLIPS_PER_ISSUE,
     create_evaluation,
     issue_slips,
     open_evaluation,
 )
+from bench.server import box_key_settings
+from tally import box
+from tests.support.bigbox import make_box
 
 #: The server that holds the throwaway PostgreSQL databases (its maintenance database).
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -79,16 +89,25 @@ def fresh_database(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def keystore(workdir: Path) -> KeyStore:
+    """The box key store that servers started with ``workdir`` read (same folder, same key)."""
+    settings = box_key_settings(workdir)
+    return KeyStore(settings["BOX_KEY_DIR"], settings["BOX_KEY"])
+
+
 @dataclass(frozen=True)
 class Meeting:
     evaluation_id: int
     credentials: list[str]
+    #: The roster in ballot order (slot order of the box).
     member_ids: list[int]
 
 
-def open_meeting(url: str, key: str, *, county: str, members: int, slips: int) -> Meeting:
+def open_meeting(url: str, key: str, workdir: Path, *, county: str, members: int,
+                 slips: int) -> Meeting:
     """An open democratic evaluation over a new roster with ``slips`` slips, plus one spare slip
-    so the last vote does not close it (closing is timed on its own)."""
+    so the last vote does not close it (closing is timed on its own). Its box key goes to the
+    key store of ``workdir``."""
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -101,7 +120,7 @@ def open_meeting(url: str, key: str, *, county: str, members: int, slips: int) -
                 batch = min(remaining, MAX_SLIPS_PER_ISSUE)
                 credentials += issue_slips(session, evaluation, batch, key)
                 remaining -= batch
-            open_evaluation(session, evaluation)
+            open_evaluation(session, evaluation, keystore=keystore(workdir))
             session.commit()
             return Meeting(evaluation.id, credentials[:slips], [m.id for m in assessment.members])
     finally:
@@ -119,40 +138,65 @@ def random_ratings(member_ids: list[int], rng: random.Random) -> dict[int, str]:
     return dict(zip(member_ids, rng.choices(values, weights, k=len(member_ids)), strict=True))
 
 
+
+
 @dataclass(frozen=True)
-class StoredBallots:
+class StoredBox:
     evaluation_id: int
+    #: Valid (encrypted) ballots, and invalid paper ballots (no ciphertext) on top of them.
     ballots: int
     invalid: int
-    #: (member id, rating) -> count over the valid ballots: what the tally must find.
-    expected: Counter[tuple[int, str]]
+    member_ids: list[int]
+    #: The 4m slot counts of the valid ballots, in slot order: what the close must decrypt.
+    counts: list[int]
+    generate_seconds: float
+    insert_seconds: float
+
+    def expected(self) -> Counter[tuple[int, str]]:
+        """(member id, rating) -> count, as the vote tally must hold it (zeros left out)."""
+        found: Counter[tuple[int, str]] = Counter()
+        for index, count in enumerate(self.counts):
+            member, rating = divmod(index, box.SLOTS_PER_MEMBER)
+            if count:
+                found[(self.member_ids[member], box.RATINGS[rating])] = count
+        return found
 
 
-def store_ballots(url: str, key: str, *, ballots: int, members: int, invalid: int,
-                  seed: int = 1) -> StoredBallots:
-    """An open evaluation holding ``ballots`` ballots that rate every member, written directly
-    (bulk inserts, not HTTP); ``invalid`` of them are marked invalid, as a paper ballot over the
-    Excellent cap would be."""
-    rng = random.Random(seed)
-    meeting = open_meeting(url, key, county="闭票县", members=members, slips=1)
-    values = [v for v in RATING_WEIGHTS if v != "abstain"]
-    weights = [RATING_WEIGHTS[v] for v in values]
-    ballot_rows, rating_rows = [], []
-    expected: Counter[tuple[int, str]] = Counter()
-    for index in range(ballots):
-        ballot_id = secrets.token_hex(16)
-        valid = index >= invalid
-        ballot_rows.append({"id": ballot_id, "evaluation_id": meeting.evaluation_id, "valid": valid})
-        for member_id, rating in zip(meeting.member_ids, rng.choices(values, weights, k=members),
-                                     strict=True):
-            rating_rows.append({"ballot_id": ballot_id, "member_id": member_id, "rating": rating})
-            if valid:
-                expected[(member_id, rating)] += 1
+def store_box(url: str, key: str, workdir: Path, *, ballots: int, members: int, invalid: int,
+              seed: int = 1) -> StoredBox:
+    """An open evaluation holding ``ballots`` encrypted ballots that rate its members (7 % left
+    blank) plus ``invalid`` invalid paper ballots (over the Excellent cap: no ciphertext),
+    written directly (bulk inserts, not HTTP).
+
+    The evaluation is opened by the product, so its key seed is in the key store; the
+    ciphertexts are made under its public keys by ``tests/support/bigbox.make_box``, which
+    encrypts with point additions only (ballot i uses the randomness r_0 + i): genuine
+    encryptions of their ballots, made in seconds instead of the 40 s that ``Encryptor`` would
+    take at 30 members. Each row is as a confirm writes it: random id, valid, ciphertext,
+    tracker.
+    """
+    meeting = open_meeting(url, key, workdir, county="闭票县", members=members, slips=1)
     engine = make_engine(url)
     try:
+        with Session(engine) as session:
+            keys = bytes(session.get_one(Evaluation, meeting.evaluation_id).box_keys or b"")
+        began = time.perf_counter()
+        made = make_box(ballots, members, keystore(workdir).get(meeting.evaluation_id),
+                        invalid=invalid)
+        generated = time.perf_counter() - began
+        if made.keys != keys:
+            raise RuntimeError("the generated box is not under the evaluation's public keys")
+        rows = [{"id": secrets.token_hex(16), "evaluation_id": meeting.evaluation_id,
+                 "valid": True, "ciphertext": c, "tracker": box.tracker(c)}
+                for c in made.ciphertexts]
+        rows += [{"id": secrets.token_hex(16), "evaluation_id": meeting.evaluation_id,
+                  "valid": False, "ciphertext": None, "tracker": None} for _ in range(invalid)]
+        random.Random(seed).shuffle(rows)
+        began = time.perf_counter()
         with engine.begin() as conn:
-            conn.execute(insert(Ballot), ballot_rows)
-            conn.execute(insert(BallotRating), rating_rows)
+            conn.execute(insert(Ballot), rows)
+        inserted = time.perf_counter() - began
     finally:
         engine.dispose()
-    return StoredBallots(meeting.evaluation_id, ballots, invalid, expected)
+    return StoredBox(meeting.evaluation_id, ballots, invalid, meeting.member_ids, made.counts,
+                     generated, inserted)

@@ -37,6 +37,12 @@ class Server:
         return [line for line in self.error_log.read_text().splitlines()
                 if any(sign in line for sign in signs)]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server has used so far: the gunicorn master, its live
+        workers and the workers it has reaped. The difference across a run is that run's server
+        cost, which a shared machine's load moves far less than it moves wall time."""
+        return process_tree_cpu_seconds(self.pid)
+
 
 #: The wrapping key of the box key store for servers started here and the apps that seed them.
 BOX_KEY = "bench-box-key"
@@ -45,6 +51,31 @@ BOX_KEY = "bench-box-key"
 def box_key_settings(workdir: Path) -> dict[str, str]:
     """App settings that share the key store of a server started with ``running(workdir=...)``."""
     return {"BOX_KEY": BOX_KEY, "BOX_KEY_DIR": str(workdir / "box-keys")}
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields 3.. of /proc/<pid>/stat (after the command name), or None if it has gone."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return data[data.rindex(")") + 2 :].split()
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process (its reaped children included) plus its live children's (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    own = _stat_fields(pid)
+    if own is None:
+        return 0.0
+    # proc(5): utime, stime, cutime, cstime are fields 14-17; ppid is field 4.
+    total = sum(int(v) for v in own[11:15])
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != pid:
+            fields = _stat_fields(int(entry))
+            if fields is not None and int(fields[1]) == pid:
+                total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _free_port() -> int:
