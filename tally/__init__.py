@@ -3,6 +3,7 @@
 No Flask, no database, no floats. See SPEC.md and docs/tally.md.
 """
 
+from tally.box import BoxError, Verified, verify_box
 from tally.errors import InputError
 from tally.model import (
     AssessmentInput,
@@ -42,6 +43,7 @@ __all__ = [
     "AssessmentInput",
     "AssessmentResult",
     "Bands",
+    "BoxError",
     "Components",
     "Flag",
     "Grade",
@@ -52,6 +54,7 @@ __all__ = [
     "Ranking",
     "Rules",
     "Veto",
+    "Verified",
     "VetoArea",
     "VoteCounts",
     "VoteValues",
@@ -70,5 +73,6 @@ __all__ = [
     "render_table",
     "score_assessment",
     "to_json",
+    "verify_box",
     "vote_score",
 ]
