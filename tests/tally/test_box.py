@@ -524,17 +524,19 @@ def test_the_fast_generator_makes_real_encryptions() -> None:
 
 
 def test_a_box_of_10000_ballots_by_30_members_verifies() -> None:
-    started = time.perf_counter()
+    cpu = time.process_time()
     made = bigbox.make_box(10_000, 30, seed=2026)
-    made_in = time.perf_counter() - started
-    verified = verify_box(made.data)
-    verified_in = time.perf_counter() - started - made_in
+    data = made.data  # closed: sums decrypted, proofs made, the file written
+    made_in = time.process_time() - cpu
+    verified = verify_box(data)
+    verified_in = time.process_time() - cpu - made_in
     assert verified.valid_ballots == len(made.ciphertexts) == 10_000
     assert len(verified.members) == 30
     assert verified.counts == made.counts
-    assert verified.digest == hashlib.sha256(made.data).hexdigest()
-    print(f"10,000 x 30: made in {made_in:.1f} s, verified in {verified_in:.1f} s, "
-          f"{len(made.data) / 1e6:.0f} MB")
+    assert verified.digest == hashlib.sha256(data).hexdigest()
+    print(f"10,000 x 30: made and closed in {made_in:.1f} s CPU, verified in {verified_in:.1f} "
+          f"s CPU, {len(data) / 1e6:.0f} MB")
+    # CPU time, not wall time: the suite runs beside other work (about 10 s on this machine).
     assert made_in + verified_in < 60
 
 
