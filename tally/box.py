@@ -433,6 +433,8 @@ def _parse(data: bytes) -> Any:
                            f"{error.colno}") from None
     except RecursionError:
         raise BoxFileError("is not valid JSON: nested too deeply") from None
+    except ValueError:  # valid JSON, but Python refuses to read a number of over 4,300 digits
+        raise BoxError("box: a number too long to read (no box holds one)") from None
 
 
 def _is_canonical(document: Mapping[str, Any], data: bytes) -> bool:

@@ -151,6 +151,9 @@ def _verify_box(path: Path, as_json: bool) -> int:
     except BoxError as error:
         print(f"tally: the box does not verify: {error}", file=sys.stderr)
         return DOES_NOT_VERIFY
+    except MemoryError:
+        print(f"tally: {path}: too large to verify in this machine's memory", file=sys.stderr)
+        return BAD_INPUT
     if as_json:
         sys.stdout.write(json.dumps(recount_to_json(verified), ensure_ascii=False, indent=2)
                          + "\n")

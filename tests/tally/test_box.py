@@ -427,6 +427,12 @@ def test_not_a_json_file(data: bytes, message: str) -> None:
     assert str(caught.value).startswith(message)
 
 
+def test_a_number_python_will_not_read_is_a_box_error() -> None:
+    data = b'{"format":"ballot-box/1","x":' + b"1" * 5000 + b"}"
+    with pytest.raises(BoxError, match=r"^box: a number too long to read \(no box holds one\)$"):
+        verify_box(data)
+
+
 def test_a_server_that_encrypts_two_ratings_for_one_member_is_caught() -> None:
     """No range proofs, but a count the ballots cannot hold is still refused."""
     honest = box.slot_values(["competent", None, None])
