@@ -114,6 +114,7 @@ def _blueprints() -> list[Any]:
     from ballot.assessments.views import bp as setup
     from ballot.audit.views import bp as audit
     from ballot.evaluations.views import bp as team
+    from ballot.paper.views import bp as paper
     from ballot.reports.views import bp as reports
     from ballot.results.views import bp as results
     from ballot.scores.pt_views import bp as pt
@@ -122,8 +123,8 @@ def _blueprints() -> list[Any]:
     from ballot.voting.views import bp as voting
     from ballot.workspace.views import bp as workspace
 
-    return [voting, accounts, workspace, team, setup, pt, scores, sheet, results, reports,
-            audit, users]
+    return [voting, accounts, workspace, team, paper, setup, pt, scores, sheet, results,
+            reports, audit, users]
 
 
 def _voter_bodies_are_small() -> None:
