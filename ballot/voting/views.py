@@ -1,9 +1,20 @@
-"""Voter pages. Opening a slip never spends it (STYLE habit 2); only the confirm POST does."""
+"""Voter pages. Opening a slip never spends it (STYLE habit 2); only the confirm POST does.
+
+Flask's session cookie is signed, not encrypted: anyone holding the phone, or the cookie, can
+read it. So the slip's credential is kept in it encrypted, and dropped once the ballot is
+stored; from then on the session holds the voter's tracker, which the thanks page shows.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from nacl.encoding import URLSafeBase64Encoder
+from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
+from sqlalchemy.exc import NoResultFound
 from werkzeug.wrappers import Response
 
 from ballot.db import get_session
@@ -23,7 +34,34 @@ from ballot.voting.services import (
 
 bp = Blueprint("voting", __name__)
 
+#: The slip's credential, encrypted (``_seal``), until the ballot is stored.
 SLIP_KEY = "slip"
+#: After the vote: [evaluation id, tracker]. Not encrypted: the tracker is shown to the voter
+#: and says nothing about the choices, and in clear it gives every voter's cookie after confirm
+#: the same length (Flask compresses a cookie when that makes it shorter, which it sometimes
+#: does to an encrypted value, so that cookie's length would vary).
+VOTED_KEY = "voted"
+
+
+def _cookie_box() -> SecretBox:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return SecretBox(hashlib.blake2b(secret, digest_size=32, person=b"slip-cookie").digest())
+
+
+def _seal(credential: str) -> str:
+    """The credential encrypted and authenticated for the session cookie."""
+    return _cookie_box().encrypt(credential.encode(), encoder=URLSafeBase64Encoder).decode()
+
+
+def _credential() -> str | None:
+    """The session's credential, or None (none, or not sealed by this server's key)."""
+    sealed = session.get(SLIP_KEY)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return _cookie_box().decrypt(sealed.encode(), encoder=URLSafeBase64Encoder).decode()
+    except (CryptoError, ValueError):
+        return None
 
 
 def _problem_page(problem: SlipProblem):  # type: ignore[no-untyped-def]
@@ -54,7 +92,7 @@ def _start(credential: str | None) -> Response | tuple[str, int]:
     session.clear()
     if lang:
         session["lang"] = lang
-    session[SLIP_KEY] = credential
+    session[SLIP_KEY] = _seal(credential)
     # Redirect so the credential leaves the address bar, the history and any referrer.
     return redirect(url_for("voting.ballot"), code=303)
 
@@ -80,8 +118,10 @@ def enter_code():  # type: ignore[no-untyped-def]
 
 
 def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
-    credential = session.get(SLIP_KEY)
-    if not credential:
+    credential = _credential()
+    if credential is None:
+        if VOTED_KEY in session:  # this phone has voted: its slip is used
+            return None, _problem_page(SlipProblem("used"))
         page = render_template(
             "voting/problem.html",
             title=_("请先扫描票签"),
@@ -97,12 +137,8 @@ def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
 
 def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
     if problem.code == "over_cap":
-        form = {k: v for k, v in request.form.items() if k.startswith("m")}
-        chosen = {m.id: form.get(f"m{m.id}") for m in evaluation.members}
-        message = _(
-            "每张票最多评 %(cap)s 个“优秀”，您评了 %(given)s 个。请减少后再提交。",
-            cap=problem.details["cap"], given=problem.details["given"],
-        )
+        chosen = {m.id: request.form.get(m.field) for m in evaluation.members}
+        message = pages.over_cap_message(problem.details["cap"], problem.details["given"])  # type: ignore[arg-type]
         return pages.ballot_page(evaluation, chosen, message), 422
     return render_error(400, _("选票内容无效"), _("提交的选票包含不存在的被测评人或等次，未保存任何内容。请重新填写。"))
 
@@ -134,12 +170,12 @@ def review():  # type: ignore[no-untyped-def]
 @bp.post("/ballot/confirm")
 def confirm():  # type: ignore[no-untyped-def]
     """Spend the slip and store the ballot; a second confirm of the same slip stores nothing."""
-    credential = session.get(SLIP_KEY)
-    if not credential:
+    credential = _credential()
+    if credential is None:
         return _current()[1]
     db = get_session()
     try:
-        evaluation_id = cast_ballot(db, _key(), credential, request.form).evaluation_id
+        cast = cast_ballot(db, _key(), credential, request.form)
     except SlipProblem as problem:
         db.rollback()
         return _problem_page(problem)
@@ -148,17 +184,28 @@ def confirm():  # type: ignore[no-untyped-def]
         evaluation_id = find_slip(db, _key(), credential).evaluation_id
         return _ballot_problem(ballot_view(db, evaluation_id), problem)
     db.commit()
-    # The spent credential stays in the session: a repeat submit is told "already used".
+    # The credential leaves the session; the tracker tells a repeat submit "already used".
+    session.pop(SLIP_KEY)
+    session[VOTED_KEY] = [cast.evaluation_id, cast.tracker]
     # Checked after the commit, so of two last voters at least the later one sees every slip
     # spent (PostgreSQL's READ COMMITTED would hide the other's spend inside the cast).
-    if close_if_all_used(db, evaluation_id):
+    if close_if_all_used(db, cast.evaluation_id):
         db.commit()
     return redirect(url_for("voting.thanks"), code=303)
 
 
 @bp.get("/thanks")
 def thanks():  # type: ignore[no-untyped-def]
-    return render_template("voting/thanks.html")
+    """The voter's tracker, on a page as long as the review page before it."""
+    voted = session.get(VOTED_KEY)
+    if isinstance(voted, list) and len(voted) == 2 and isinstance(voted[0], int):
+        try:
+            evaluation = ballot_view(get_session(), voted[0])
+        except NoResultFound:
+            pass
+        else:
+            return pages.thanks_page(evaluation, voted[1])
+    return render_template("voting/thanks.html", tracker=None)
 
 
 @bp.get("/lang/<code>")
