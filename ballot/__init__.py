@@ -113,6 +113,7 @@ def _blueprints() -> list[Any]:
     from ballot.accounts.views import bp as accounts
     from ballot.assessments.views import bp as setup
     from ballot.audit.views import bp as audit
+    from ballot.box.views import bp as box
     from ballot.evaluations.views import bp as team
     from ballot.paper.views import bp as paper
     from ballot.reports.views import bp as reports
@@ -124,7 +125,7 @@ def _blueprints() -> list[Any]:
     from ballot.workspace.views import bp as workspace
 
     return [voting, accounts, workspace, team, paper, setup, pt, scores, sheet, results,
-            reports, audit, users]
+            reports, audit, users, box]
 
 
 def _voter_bodies_are_small() -> None:

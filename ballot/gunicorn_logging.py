@@ -1,8 +1,9 @@
 """A gunicorn logger whose access log never shows a ballot URL, a credential or a voter's IP.
 
 Slip URLs carry the credential in their path (``/s/<credential>``) and the voting pages belong to
-one anonymous voter each, so for those paths the request line keeps only the route and the remote
-address is dropped (SPEC "Ballots": nothing logged links a person or device to a ballot).
+one anonymous voter each (as does a tracker looked up on the public box page ``/box/<link>``), so
+for those paths the request line keeps only the route and the remote address is dropped (SPEC
+"Ballots": nothing logged links a person or device to a ballot).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def redact_path(path: str) -> str | None:
         return "/s/<slip>"
     if path.startswith("/sheet/"):
         return "/sheet/<link>"
+    if path.startswith("/box/"):
+        # The public box page: its link is the team's to hand out, and a tracker looked up
+        # there (in the query, dropped with the address) must not meet a phone's address.
+        return "/box/<link>.json" if path.endswith(".json") else "/box/<link>"
     if path.startswith("/lang/"):
         return "/lang/"
     if path in VOTER_PATHS:

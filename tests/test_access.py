@@ -10,9 +10,11 @@ from werkzeug.routing import IntegerConverter
 from ballot.accounts.models import Office, Role
 from tests.conftest import csrf_token, make_user, sign_in
 
-#: Endpoints anyone may reach: the anonymous voter, the scorer's personal link, sign-in.
+#: Endpoints anyone may reach: the anonymous voter, the scorer's personal link, sign-in, and
+#: the public box page the team hands out after close (its download included).
 PUBLIC_PREFIXES = ("voting.", "sheet.")
-PUBLIC = {"static", "accounts.sign_in", "accounts.sign_out"}
+PUBLIC = {"static", "accounts.sign_in", "accounts.sign_out", "box.public_page",
+          "box.public_download"}
 SAMPLE_ARGS = {"int": 1, "default": "x", "path": "x"}
 
 

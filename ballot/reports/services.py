@@ -299,6 +299,12 @@ def amendments(session: Session, assessment: Assessment) -> list[Amendment]:
         select(Amendment).where(Amendment.assessment_id == assessment.id).order_by(Amendment.id)))
 
 
+def closed_boxes(session: Session, assessment: Assessment) -> list[Evaluation]:
+    """Every closed evaluation of the assessment, the meeting's first, for the box digests the
+    report prints (SPEC "Ballots": anyone can recount a box with ``tally verify-box``)."""
+    return [e for kind in Kind for e in closed_evaluations(session, assessment, kind)]
+
+
 @dataclass(frozen=True)
 class CountyStatus:
     """Where one county stands in the procedure for the year (A10, A11, A15)."""

@@ -83,6 +83,7 @@ def print_page(assessment_id: int):  # type: ignore[no-untyped-def]
         decisions=services.decision_lines(db, assessment),
         steps=services.approval_trail(db, assessment),
         amendments=services.amendments(db, assessment),
+        boxes=services.closed_boxes(db, assessment),
         printed_at=services.local_time(utcnow()),
     )
 

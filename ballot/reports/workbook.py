@@ -16,8 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from ballot.assessments.models import Assessment
+from ballot.box.services import digest_or_none
 from ballot.evaluations.models import Kind
-from ballot.labels import GRADE_LABELS, OFFICE_LABELS, RATING_LABELS
+from ballot.labels import GRADE_LABELS, KIND_LABELS, OFFICE_LABELS, RATING_LABELS
 from ballot.reports import services
 from ballot.reports.labels import (
     ACTION_LABELS,
@@ -225,8 +226,30 @@ def _approval_sheet(sheet: Worksheet, session: Session, assessment: Assessment) 
                         amendment.reason, amendment.user.display_name], time_columns=[1])
 
 
+def _box_sheet(sheet: Worksheet, session: Session, assessment: Assessment) -> None:
+    """One row per closed evaluation with its box's SHA-256 digest (SPEC "Ballots"), the
+    figure to compare with what ``tally verify-box`` prints."""
+    headings = [_("类别"), _("测评编号"), _("结束时间"), _("有效选票"), _("无效选票"),
+                _("票箱摘要（SHA-256）")]
+    _title(sheet, f"{assessment.county.name} {assessment.year} · " + _("测评票箱"),
+           len(headings))
+    header_row = _header(sheet, headings, [10, 8, 16, 8, 8, 70])
+    sheet.freeze_panes = f"A{header_row + 1}"
+    boxes = services.closed_boxes(session, assessment)
+    for evaluation in boxes:
+        _append(sheet, [str(KIND_LABELS[evaluation.kind]), evaluation.id,
+                        services.local_time(evaluation.closed_at),
+                        (evaluation.ballots_cast or 0) - (evaluation.invalid_ballots or 0),
+                        evaluation.invalid_ballots or 0, digest_or_none(evaluation)],
+                time_columns=[3])
+    if not boxes:
+        _safe_append(sheet, [_("尚无已结束的测评。")])
+    _safe_append(sheet, [])
+    _safe_append(sheet, [_("任何人都可以用 tally verify-box 重新计票，并核对票箱文件的 SHA-256 摘要与此表一致。")])
+
+
 def assessment_workbook(session: Session, assessment: Assessment) -> bytes:
-    """The whole assessment as XLSX bytes (sheets 汇总, 民主测评, 个别谈话, 评分表, 决定, 审批)."""
+    """The whole assessment as XLSX bytes (sheets 汇总, 民主测评, 个别谈话, 评分表, 决定, 审批, 测评票箱)."""
     book = Workbook()
     summary = book.active
     summary.title = _("汇总")
@@ -236,6 +259,7 @@ def assessment_workbook(session: Session, assessment: Assessment) -> bytes:
     _sheets_sheet(book.create_sheet(_("评分表")), session, assessment)
     _decisions_sheet(book.create_sheet(_("决定")), session, assessment)
     _approval_sheet(book.create_sheet(_("审批")), session, assessment)
+    _box_sheet(book.create_sheet(_("测评票箱")), session, assessment)
     return _bytes(book)
 
 

@@ -53,7 +53,7 @@ def _decide_and_propose(app, scored):  # type: ignore[no-untyped-def]
 
 def test_workbook_matches_summarize_and_hand_checked_values(app, scored, team) -> None:
     book = _book(team, scored.assessment_id)
-    assert book.sheetnames == ["汇总", "民主测评", "个别谈话", "评分表", "决定", "审批"]
+    assert book.sheetnames == ["汇总", "民主测评", "个别谈话", "评分表", "决定", "审批", "测评票箱"]
     sheet = book["汇总"]
     assert scored.county in sheet["A1"].value and "表6" in sheet["A1"].value
     assert sheet.freeze_panes == "C4"  # names and the header stay in view

@@ -1,0 +1,1 @@
+"""The published ballot box: downloads, the public link, a voter's tracker look-up."""
