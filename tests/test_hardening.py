@@ -155,7 +155,7 @@ def test_a_nul_character_in_any_field_is_refused_before_anything_reads_it(app, c
 
     def slips() -> int:
         with app.app_context():
-            return int(get_session().scalar(select(func.count(Slip.id)).where(
+            return int(get_session().scalar(select(func.count(Slip.credential_hash)).where(
                 Slip.evaluation_id == setup.evaluation_id)) or 0)
 
     token = csrf_token(team, "/home")

@@ -7,7 +7,7 @@
   var counter = document.getElementById("counter");
   var lang = document.documentElement.lang;
   function count() {
-    return form.querySelectorAll('input[value="excellent"]:checked').length;
+    return form.querySelectorAll('input[value^="excellent"]:checked').length;
   }
   function update() {
     var n = count();

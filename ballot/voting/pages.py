@@ -25,7 +25,7 @@ from ballot.db import get_session
 from ballot.evaluations.models import RATING_VALUES
 from ballot.labels import RATING_LABELS
 from ballot.voting.ballot_view import BallotView, rendered
-from ballot.voting.services import ABSTAIN, Choices
+from ballot.voting.services import ABSTAIN, Choices, form_value
 
 #: Marker strings for the parts filled per request. They start with "<", which every text
 #: from the database (names, positions, county) reaches the page escaped as "&lt;", so no roster
@@ -63,6 +63,7 @@ def _members_html(evaluation: BallotView, chosen: dict[int, str | None]) -> Mark
     """The rating buttons of every member, with the voter's earlier choices checked."""
     return Markup(render_template(
         "voting/_members.html", evaluation=evaluation, chosen=chosen, ABSTAIN=ABSTAIN,
+        form_value=form_value,
         labels=labels(), ratings=RATING_VALUES,
     ))
 
@@ -120,7 +121,8 @@ def _review_parts(evaluation: BallotView) -> _ReviewParts:
         with_warning=page(Markup(COUNT_SLOT)),
         without_warning=page(0),
         rows={(m.id, v): str(row(m, v, names[v])) for m in evaluation.members for v in VALUES},
-        fields={(m.id, v): str(field(m, v)) for m in evaluation.members for v in VALUES},
+        fields={(m.id, v): str(field(m, form_value(v))) for m in evaluation.members
+                for v in VALUES},
     )
 
 

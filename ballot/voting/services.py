@@ -37,6 +37,14 @@ from tally import box
 
 #: Form value for "no rating for this member".
 ABSTAIN = "abstain"
+#: Every rating value a ballot form sends is padded with "_" to one width, so the length of a
+#: voter's request (visible on the wire even under TLS) says nothing about the choices.
+VALUE_WIDTH = max(len(v) for v in (*RATING_VALUES, ABSTAIN))
+
+
+def form_value(value: str) -> str:
+    """A rating (or ``abstain``) as the ballot's radio buttons and hidden fields send it."""
+    return value.ljust(VALUE_WIDTH, "_")
 
 
 class SlipProblem(Exception):
@@ -131,7 +139,7 @@ def read_choices(view: BallotView, form: Mapping[str, str]) -> Choices:
             raise BallotProblem("unknown_member")
     by_member: dict[int, str | None] = {}
     for field, member_id in fields.items():
-        value = form.get(field, ABSTAIN) or ABSTAIN
+        value = (form.get(field, ABSTAIN) or ABSTAIN).rstrip("_")
         if value == ABSTAIN:
             by_member[member_id] = None
         elif value in RATING_VALUES:

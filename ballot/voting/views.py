@@ -137,9 +137,11 @@ def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
 
 def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
     if problem.code == "over_cap":
-        chosen = {m.id: request.form.get(m.field) for m in evaluation.members}
+        chosen = {m.id: (request.form.get(m.field) or "").rstrip("_") or None
+                  for m in evaluation.members}
         message = pages.over_cap_message(problem.details["cap"], problem.details["given"])  # type: ignore[arg-type]
-        return pages.ballot_page(evaluation, chosen, message), 422
+        # 200, not 422: a status line of another length would tell the wire "over the cap".
+        return pages.ballot_page(evaluation, chosen, message), 200
     return render_error(400, _("选票内容无效"), _("提交的选票包含不存在的被测评人或等次，未保存任何内容。请重新填写。"))
 
 

@@ -187,7 +187,7 @@ def run_evaluation(desktop: Page, base: str, assessment_url: str, kind: str,
             if rating is not None:
                 choose(page, name, rating)
             else:
-                expect(member(page, name).locator('input[value="abstain"]')).to_be_checked()
+                expect(member(page, name).locator('input[value^="abstain"]')).to_be_checked()
         page.get_by_role("button", name="检查选择").tap()
         expect(page.get_by_role("heading", name="请核对您的选择")).to_be_visible()
         page.get_by_role("button", name="确认提交").tap()
