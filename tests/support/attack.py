@@ -536,6 +536,19 @@ class SqliteImage:
         return found
 
 
+def shm_frames(shm: bytes) -> tuple[int, list[int]]:
+    """SQLite's wal-index (``-shm``): the WAL's current frame count (mxFrame) and the page number
+    recorded for each frame slot of the first index block, stale slots included (trailing
+    zeros dropped)."""
+    if len(shm) < 136:
+        return 0, []
+    (frames,) = struct.unpack_from("<I", shm, 16)
+    slots = list(struct.unpack_from(f"<{min(4062, (len(shm) - 136) // 4)}I", shm, 136))
+    while slots and slots[-1] == 0:
+        slots.pop()
+    return frames, slots
+
+
 class _tolerant:
     """Skip a record that does not parse (a torn or foreign page): the attacker reads on."""
 
@@ -634,12 +647,16 @@ def _read_wal(storage: Storage, conn: psycopg.Connection[Any], wal_from: int) ->
     filenodes = dict(conn.execute(
         "SELECT relname, pg_relation_filenode(oid)::text FROM pg_class "
         "WHERE relname IN ('slip', 'ballot') AND relnamespace = 'public'::regnamespace"))
-    records = conn.execute("""
+    # One pass over the range: this database's records, and every COMMIT (they carry no block).
+    listed = conn.execute("""
         SELECT (start_lsn - '0/0')::bigint, (end_lsn - '0/0')::bigint, xid::text,
-               resource_manager, record_type, block_ref
+               resource_manager, record_type, block_ref, description
         FROM pg_get_wal_records_info(%s::text::pg_lsn, %s::text::pg_lsn)
-        WHERE block_ref LIKE %s""",
-                           (_lsn_text(wal_from), _lsn_text(now), f"%/{database}/%")).fetchall()
+        WHERE block_ref LIKE %s
+           OR (resource_manager = 'Transaction' AND record_type = 'COMMIT')""",
+                          (_lsn_text(wal_from), _lsn_text(now), f"%/{database}/%")).fetchall()
+    records = [r[:6] for r in listed if r[3] != "Transaction" or r[4] != "COMMIT"]
+    commit_times = {r[2]: r[6] for r in listed if r[3] == "Transaction" and r[4] == "COMMIT"}
     pages: dict[int, bytes] = {}
 
     def page(address: int) -> bytes:
@@ -668,13 +685,9 @@ def _read_wal(storage: Storage, conn: psycopg.Connection[Any], wal_from: int) ->
     storage.sources["wal:records of this database"] = b"".join(chunks)
     linking = [xid for xid, parts in by_xid.items() if parts == {"slip", "ballot"}]
     storage.wal_linking_xids = len(linking)
-    commits = conn.execute("""
-        SELECT xid::text, description FROM pg_get_wal_records_info(%s::text::pg_lsn,
-                                                                   %s::text::pg_lsn)
-        WHERE resource_manager = 'Transaction' AND record_type = 'COMMIT'
-          AND xid::text = ANY(%s)""", (_lsn_text(wal_from), _lsn_text(now), linking)).fetchall()
-    storage.wal_commit_times = sum(1 for _xid, description in commits
-                                   if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", description))
+    storage.wal_commit_times = sum(
+        1 for xid in linking
+        if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", commit_times.get(xid, "")))
 
 
 def _lsn_text(value: int) -> str:
