@@ -27,6 +27,7 @@ from ballot.evaluations.models import Ballot, Evaluation
 from ballot.evaluations.services import close_evaluation, results
 from ballot.gunicorn_logging import RedactingLogger, redact_path
 from tally import box
+from tally import cli as tally_cli
 from tests.conftest import BASE_URL, PASSWORD, csrf_token, make_user, sign_in, vote
 
 NO_BOX = "无（加密票箱启用前结束）"
@@ -40,10 +41,17 @@ BALLOTS = [
 ]
 
 
-def _cast(app: Flask, setup, ballots) -> None:  # type: ignore[no-untyped-def]
+def _cast(app: Flask, setup, ballots) -> list[str]:  # type: ignore[no-untyped-def]
+    """Vote as phones do; returns the trackers their thank-you pages showed."""
+    shown = []
     for credential, ratings in zip(setup.credentials, ballots, strict=False):
         choices = dict(zip(setup.member_ids, ratings, strict=True))
-        assert vote(app.test_client(), credential, choices).status_code == 303
+        phone = app.test_client()
+        assert vote(phone, credential, choices).status_code == 303
+        match = re.search(r'id="tracker">([^<]+)<', _text(phone.get("/thanks")))
+        assert match, "the thank-you page shows no tracker"
+        shown.append(match.group(1))
+    return shown
 
 
 def _close(app: Flask, evaluation_id: int) -> None:
@@ -112,7 +120,7 @@ def _trackers(app: Flask, evaluation_id: int) -> list[str]:
 
 
 def test_the_download_is_the_digest_shown_everywhere_and_recounts_the_tally(
-        app, team, make_evaluation):
+        app, team, make_evaluation, tmp_path, capsys):
     setup = _closed_meeting(app, make_evaluation)
     evaluation = _evaluation(app, setup.evaluation_id)
     digest = evaluation.box_digest
@@ -141,6 +149,11 @@ def test_the_download_is_the_digest_shown_everywhere_and_recounts_the_tally(
     assert [(m.counts, m.abstained, None if m.score is None else f"{m.score}")
             for m in verified.members] == rows
     assert (verified.valid_ballots, verified.invalid_ballots) == (5, 0)
+    # As a person would check it: the CLI on the saved file prints the same digest.
+    saved = tmp_path / "box.json"
+    saved.write_bytes(data)
+    assert tally_cli.main(["verify-box", str(saved)]) == 0
+    assert f"SHA-256   {digest}" in capsys.readouterr().out
     assert rows == [((3, 1, 1, 0), 0, "86.00"), ((1, 2, 1, 1), 0, "62.00"),
                     ((1, 1, 0, 1), 2, "60.00")]
 
@@ -261,11 +274,15 @@ def test_made_up_or_malformed_public_links_are_a_chinese_404(app, client):
 
 
 def test_a_voter_finds_their_tracker_and_not_a_made_up_one(app, team, make_evaluation):
-    setup = _closed_meeting(app, make_evaluation)
+    setup = make_evaluation(slips=6)
+    shown = _cast(app, setup, BALLOTS)
+    _close(app, setup.evaluation_id)
     _publish(team, setup.evaluation_id)
     token = _token(app, setup.evaluation_id)
     trackers = _trackers(app, setup.evaluation_id)
-    assert len(trackers) == 5 and all(box.normalize_tracker(t) == t for t in trackers)
+    # What each voter was shown is what the box holds (in another order).
+    assert sorted(shown) == sorted(trackers) and len(set(trackers)) == 5
+    assert all(box.normalize_tracker(t) == t for t in trackers)
     public = app.test_client()
     for tracker in trackers:
         # Typed as a person would: lower case, without the dash, with spaces around.
