@@ -163,6 +163,8 @@ def test_nginx_neither_compresses_nor_logs_the_size_of_voter_pages():
     server = code[code.index("server {"):]
     assert re.search(r"^\s*gzip\s+off;", server, re.M)
     assert not re.search(r"^\s*gzip\s+on;", code, re.M)
+    # The public box page takes a tracker in its query string: logged as a voter page.
+    assert re.search(r"~\^/box/\s+1;", code)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
