@@ -30,6 +30,7 @@ import contextlib
 import os
 import platform
 import random
+import resource
 import secrets
 import sqlite3
 import statistics
@@ -148,9 +149,19 @@ def _slot_counter(sums: list[int], member_ids: list[int]) -> Counter[tuple[int, 
     return found
 
 
-def stored_ballots(url: str, workdir: Path, meeting: seed.Meeting, encrypted: bool
-                   ) -> tuple[int, int, bool, Counter[tuple[int, str]] | str]:
-    """(ballots, spent slips, every ballot well formed, what the ballots add up to).
+@dataclass(frozen=True)
+class Stored:
+    ballots: int
+    spent: int
+    #: Every ballot valid, of the right size, with the tracker of its bytes.
+    well_formed: bool
+    trackers: Counter[str]
+    #: What the ballots add up to: (member id, rating) -> count, or why they could not be.
+    added_up: Counter[tuple[int, str]] | str
+
+
+def stored_ballots(url: str, workdir: Path, meeting: seed.Meeting, encrypted: bool) -> Stored:
+    """What an evaluation holds: ballots, spent slips, trackers and what the ballots add up to.
 
     Encrypted ballots are added up the product's way: the evaluation is closed
     (close_evaluation: sums decrypted with proofs) and its vote tally read. Clear ballots (the
@@ -168,24 +179,29 @@ def stored_ballots(url: str, workdir: Path, meeting: seed.Meeting, encrypted: bo
                 .where(Slip.evaluation_id == meeting.evaluation_id, Slip.spent)) or 0)
             well_formed = all(valid and c is not None and len(c) == width and t == box.tracker(c)
                               for valid, c, t in rows)
+            trackers = Counter(t for _, _, t in rows if t is not None)
+
+            def stored(added_up: Counter[tuple[int, str]] | str) -> Stored:
+                return Stored(len(rows), spent, well_formed, trackers, added_up)
+
             if not encrypted:
                 columns = zip(*(c for _, c, _ in rows if c is not None), strict=True)
                 sums = [sum(column) for column in columns] if rows else [0] * slots
-                return len(rows), spent, well_formed, _slot_counter(sums, meeting.member_ids)
+                return stored(_slot_counter(sums, meeting.member_ids))
             try:
                 closed = close_evaluation(session, meeting.evaluation_id, "team",
                                           keystore=seed.keystore(workdir))
                 session.commit()
             except Exception as problem:  # a ciphertext that is not a point, a lost key
-                return len(rows), spent, well_formed, f"close failed: {problem}"
+                return stored(f"close failed: {problem}")
             if not closed:
-                return len(rows), spent, well_formed, "close failed: the evaluation was not open"
+                return stored("close failed: the evaluation was not open")
             found: Counter[tuple[int, str]] = Counter()
             for tally in session.scalars(select(VoteTally).where(
                     VoteTally.evaluation_id == meeting.evaluation_id)):
                 for rating in box.RATINGS:
                     found[(tally.member_id, rating)] = getattr(tally, rating)
-            return len(rows), spent, well_formed, +found
+            return stored(+found)
     finally:
         engine.dispose()
 
@@ -193,21 +209,28 @@ def stored_ballots(url: str, workdir: Path, meeting: seed.Meeting, encrypted: bo
 def check_stored(verdicts: Verdicts, label: str, url: str, workdir: Path,
                  meeting: seed.Meeting, run: phones.Run, *, encrypted: bool = True) -> None:
     """Stored ballots = spent slips = successful submits, every ballot the right size with its
-    tracker, and the ballots add up to exactly the ratings the successful submits sent."""
-    ballots, spent, well_formed, found = stored_ballots(url, workdir, meeting, encrypted)
+    tracker, the trackers the voters were shown are the stored ones (product votes), and the
+    ballots add up to exactly the ratings the successful submits sent."""
+    stored = stored_ballots(url, workdir, meeting, encrypted)
     ok_votes = len(run.succeeded)
     sent = sent_ratings(run)
     how = "tally after close" if encrypted else "clear slots summed"
-    if isinstance(found, str):
-        ok, added_up = False, found
+    if isinstance(stored.added_up, str):
+        ok, added_up = False, stored.added_up
     else:
-        ok, added_up = found == sent, f"{sum(found.values())} ratings"
-    ok = ok and well_formed and ballots == spent == ok_votes
-    print(f"  check    {label}: {ballots} ballots stored{'' if well_formed else ' (MALFORMED)'}, "
-          f"{spent} slips spent, successful submits {ok_votes}; {how}: {added_up}, sent "
+        ok, added_up = stored.added_up == sent, f"{sum(stored.added_up.values())} ratings"
+    shown = Counter(o.tracker for o in run.succeeded if o.tracker is not None)
+    trackers = ""
+    if shown:
+        ok = ok and shown == stored.trackers
+        trackers = f", trackers shown = stored: {'yes' if shown == stored.trackers else 'NO'}"
+    ok = ok and stored.well_formed and stored.ballots == stored.spent == ok_votes
+    print(f"  check    {label}: {stored.ballots} ballots stored"
+          f"{'' if stored.well_formed else ' (MALFORMED)'}, {stored.spent} slips spent, "
+          f"successful submits {ok_votes}{trackers}; {how}: {added_up}, sent "
           f"{sum(sent.values())}: {'ok' if ok else 'MISMATCH'}")
-    verdicts.check(ok, f"{label}: stored ({ballots} ballots, {spent} spent, {added_up}) != "
-                       f"submitted ({ok_votes}, {sum(sent.values())} ratings)")
+    verdicts.check(ok, f"{label}: stored ({stored.ballots} ballots, {stored.spent} spent, "
+                       f"{added_up}) != submitted ({ok_votes}, {sum(sent.values())} ratings)")
     verdicts.check(not run.errors, f"{label}: {len(run.errors)} failed votes")
 
 
@@ -323,7 +346,7 @@ def steady(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path)
               " x the plain rate")
         cpu = {label: per_ballot_cpu_ms(run) for label, run in combined.items()}
         print(f"  cpu      server CPU a ballot: product {cpu['product']:.1f} ms (a whole vote, "
-              f"four requests), plain store {cpu['plain']:.1f} ms, encrypting store "
+              f"five requests), plain store {cpu['plain']:.1f} ms, encrypting store "
               f"{cpu['encrypting']:.1f} ms: encryption adds {cpu['encrypting'] - cpu['plain']:.1f}"
               f" ms of server CPU to a confirm (roster of {args.members})")
         # With C phones in a closed loop and no pause, latency is C / throughput (Little's law):
@@ -371,7 +394,7 @@ def room(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) -
                 f"at once at a person's pace (scans within {args.arrival:g} s)",
                 request_p99 < P99_TARGET_MS and not vote_run.errors)
         print(f"  p99      any request {request_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: "
-              f"{met}); a vote's four requests together {vote_p99:.1f} ms")
+              f"{met}); a vote's five requests together {vote_p99:.1f} ms")
         confirms = [o.steps[3] for o in vote_run.succeeded]
         plain = [o.latency for o in combined["plain"].succeeded]
         encrypting = [o.latency for o in combined["encrypting"].succeeded]
@@ -457,16 +480,17 @@ def close(db: str, args: argparse.Namespace, verdicts: Verdicts, workdir: Path) 
         engine = make_engine(url)
         try:
             with Session(engine) as session:
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), time.process_time()
                 closed = close_evaluation(session, stored.evaluation_id, "team", keystore=keys)
                 session.commit()
-                seconds = time.perf_counter() - began
+                seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
             target = (f"close {db}: {args.close_ballots} x {args.close_members} in "
                       f"< {CLOSE_TARGET_S:.0f} s, decryption and proofs included")
             met = verdicts.target(target, seconds < CLOSE_TARGET_S) if db == "sqlite" else "n/a"
             print(f"  close    close_evaluation + commit (sums, decryption with proofs, tally, "
                   f"key destroyed, WAL truncated): {seconds:.2f} s "
-                  f"(target < {CLOSE_TARGET_S:.0f} s on SQLite: {met})")
+                  f"(target < {CLOSE_TARGET_S:.0f} s on SQLite: {met}); CPU of this process "
+                  f"{cpu:.2f} s")
             with Session(engine) as session:
                 evaluation = session.get_one(Evaluation, stored.evaluation_id)
                 found: Counter[tuple[int, str]] = Counter()
@@ -506,36 +530,43 @@ def verify(db: str, data: bytes, built: float, digest: str | None, stored: seed.
     path.write_bytes(data)
     print(f"  box      box_bytes (the published file, rebuilt from the database): "
           f"{len(data) / 1e6:.1f} MB in {built:.2f} s")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     try:
         verified: box.Verified | None = box.verify_box(data)
         problem = ""
     except box.BoxError as error:
         verified, problem = None, str(error)
-    in_process = time.perf_counter() - began
+    in_process, cpu = time.perf_counter() - began, time.process_time() - cpu
     ok = (verified is not None and verified.digest == digest
           and verified.counts == stored.counts and verified.valid_ballots == stored.ballots
           and verified.invalid_ballots == stored.invalid)
     cli = Path(sys.executable).with_name("tally")
     if cli.exists():
-        began = time.perf_counter()
+        began, child = time.perf_counter(), children_cpu_seconds()
         done = subprocess.run([str(cli), "verify-box", str(path)], capture_output=True,
                               text=True, timeout=VERIFY_TIMEOUT_S)
-        by_cli = time.perf_counter() - began
+        by_cli, child = time.perf_counter() - began, children_cpu_seconds() - child
         ok = ok and done.returncode == 0
-        judged, how = by_cli, f"`tally verify-box FILE` as a subprocess {by_cli:.2f} s, exit " \
-                              f"{done.returncode}"
+        judged = by_cli
+        how = (f"`tally verify-box FILE` as a subprocess {by_cli:.2f} s (CPU {child:.2f} s), "
+               f"exit {done.returncode}")
     else:
         judged, how = in_process, "the `tally` CLI is not installed: not timed"
     met = verdicts.target(f"verify {db}: tally verify-box of the {stored.ballots} x "
                           f"{len(stored.member_ids)} box in < {VERIFY_TARGET_S:.0f} s",
                           judged < VERIFY_TARGET_S)
-    print(f"  verify   tally.box.verify_box in-process {in_process:.2f} s; {how} "
+    print(f"  verify   tally.box.verify_box in-process {in_process:.2f} s (CPU {cpu:.2f} s); {how} "
           f"(target < {VERIFY_TARGET_S:.0f} s: {met})")
     print(f"  check    the box verifies, its digest is the one stored at close, and it recounts "
           f"to the tally: {'ok' if ok else 'MISMATCH ' + problem}")
     verdicts.check(ok, f"verify {db}: the closed box does not verify or recount ({problem})")
     path.unlink()
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 #: The product's SQLite pragmas (ballot.db.make_engine), but for synchronous.

@@ -1,7 +1,8 @@
 """Simulated phones: each has its own connection and cookie jar and does what a browser does.
 
-A product vote is four requests: open the slip (303), load the ballot (read the CSRF token and
-the member fields from the page), submit for review (200) and confirm (303). A baseline store is
+A product vote is five requests: open the slip (303), load the ballot (read the CSRF token and
+the member fields from the page), submit for review (200), confirm (303) and follow it to the
+thanks page, which shows the voter's tracker (read from the page). A baseline store is
 one ``POST /spend`` (the ballot in clear) or ``POST /spend/encrypted``. Latencies are taken
 around each request, and a vote's is the sum of its requests' (a paced phone's pauses for
 reading are not the server's time). Each outcome keeps the choices sent, so the storage check
@@ -23,7 +24,9 @@ from bench.seed import random_ratings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MEMBER_FIELD = re.compile(r'name="m(\d+)"')
-PRODUCT_STEPS = ("open /s/<code>", "GET /ballot", "POST /ballot", "POST /ballot/confirm")
+TRACKER = re.compile(r'id="tracker">([^<]+)<')
+PRODUCT_STEPS = ("open /s/<code>", "GET /ballot", "POST /ballot", "POST /ballot/confirm",
+                 "GET /thanks")
 PLAIN_PATH, ENCRYPTED_PATH = "/spend", "/spend/encrypted"
 #: Longest a phone waits for one response: far past anything a voter would accept.
 TIMEOUT = aiohttp.ClientTimeout(total=120)
@@ -41,6 +44,8 @@ class Outcome:
     steps: list[float] = field(default_factory=list)
     #: The choices sent: member id -> rating or ``abstain``.
     ratings: dict[int, str] = field(default_factory=dict)
+    #: The tracker the thanks page showed (product votes only).
+    tracker: str | None = None
     error: str | None = None
 
     @property
@@ -122,7 +127,10 @@ async def product_vote(session: aiohttp.ClientSession, credential: str,
     await _pause(pace.reviewing, rng)
     await timed(session.post("/ballot/confirm", data=form, allow_redirects=False), 303,
                 PRODUCT_STEPS[3])
-    return Outcome(True, sum(steps), steps, ratings)
+    shown = TRACKER.search(await timed(session.get("/thanks"), 200, PRODUCT_STEPS[4]))
+    if shown is None:
+        raise VoteFailed("GET /thanks: no tracker on the page")
+    return Outcome(True, sum(steps), steps, ratings, shown.group(1))
 
 
 def baseline_steps(path: str) -> tuple[str, ...]:

@@ -47,6 +47,9 @@ def test_benchmark_plays_every_scenario_on_sqlite_and_its_storage_checks_pass():
     assert all(line.endswith(": ok") for line in found), out
     assert sum("tally after close" in line for line in found) == 5, out
     assert sum("clear slots summed" in line for line in found) == 2, out
+    # Every product vote followed its confirm to the thanks page and read its tracker there.
+    assert sum("trackers shown = stored: yes" in line for line in found) == 3, out
+    assert "GET /thanks" in out, out
     assert "ratio" in out and "encryption adds" in out and "p99" in out
     assert "  2 members" in out and "  3 members" in out, out  # the encryption timings
     assert "`tally verify-box FILE` as a subprocess" in out and "exit 0" in out, out
