@@ -589,18 +589,22 @@ def test_after_close_no_sqlite_file_keeps_which_pages_each_vote_wrote(meeting):
     image = attack.SqliteImage(closed.sqlite_main, b"")
     state = image.state(0)
     rows, overflow = image.rows(state, "ballot"), image.overflow_pages(state, "ballot")
-    first_frame = {page: i for i, page in reversed(list(enumerate(slots)))}
-    placed = sorted((first_frame[o], meeting.cast_index[r[3]]) for r, o in
-                    zip(rows, overflow, strict=True) if r[3] and o in first_frame)
+    # A slip lives on a leaf or, in these index b-trees, on an interior page.
+    # An overflow page is written once, by the vote that stored its ballot (a page number may
+    # have served something else before, so the last slot that names it counts).
+    last_frame = {page: i for i, page in enumerate(slots)}
+    placed = sorted((last_frame[o], meeting.cast_index[r[3]]) for r, o in
+                    zip(rows, overflow, strict=True) if r[3] and o in last_frame)
     truth = {b.ciphertext: b.slip for b in meeting.cast if b.ciphertext}
     candidates = []
     for frame, cast in placed:
-        # The vote's frames run from the header page (1) written first to the next one.
+        # A commit writes its pages in page-number order, so a vote's frames run from its
+        # header page (1) to the next one.
         start = max(i for i in range(frame + 1) if slots[i] == 1) if 1 in slots[:frame + 1] \
             else 0
         end = next((i for i in range(frame + 1, len(slots)) if slots[i] == 1), len(slots))
         spent = {str(r[0]) for page in set(slots[start:end]) if page in state
-                 for r in _leaf_records(image, state, page)
+                 for r in _page_records(image, state, page)
                  if len(r) == 3 and isinstance(r[0], str) and len(r[0]) == 64 and r[2] == 1}
         assert truth[meeting.cast[cast].ciphertext] in spent
         candidates.append(len(spent))
@@ -608,13 +612,15 @@ def test_after_close_no_sqlite_file_keeps_which_pages_each_vote_wrote(meeting):
     print(f"\nsqlite: after close -shm lists {len(slots)} stale frame slots; {len(placed)} "
           f"ballots found by their overflow page (order vs cast rho = {rho:.3f}); the slip "
           f"pages of the same vote narrow its slip to {min(candidates, default=0)}-"
-          f"{max(candidates, default=0)} of {PHONES + 1} spent slips")
+          f"{max(candidates, default=0)} of {PHONES + 1} spent slips (mean "
+          f"{sum(candidates) / max(len(candidates), 1):.1f}; exactly one for "
+          f"{candidates.count(1)} ballots)")
     assert slots == [], f"{len(placed)} ballots located, {len(slots)} stale slots"
 
 
-def _leaf_records(image: attack.SqliteImage, state: dict[int, bytes], page: int) -> list[Any]:
+def _page_records(image: attack.SqliteImage, state: dict[int, bytes], page: int) -> list[Any]:
     records = []
-    for payload in image._cells(state, page, set()) if state[page][:1] == b"\x0a" else ():
+    for payload in image.own_payloads(state, page):
         with contextlib.suppress(IndexError, ValueError):
             records.append(attack.sqlite_record(payload))
     return records

@@ -458,6 +458,14 @@ class SqliteImage:
             overflow = struct.unpack_from(">I", chunk, 0)[0]
         return b"".join(parts)
 
+    def own_payloads(self, pages: Mapping[int, bytes], number: int) -> list[bytes]:
+        """The payloads of one page's own cells (an interior page's children left out)."""
+        page = pages.get(number, b"")
+        start = 100 if number == 1 else 0
+        if len(page) <= start or page[start] not in (2, 10, 13):
+            return []
+        return list(self._cells(pages, number, set(pages) - {number}))
+
     def schema(self, pages: Mapping[int, bytes]) -> dict[str, int]:
         """Table and index name -> root page, from sqlite_master (page 1)."""
         roots = {}
