@@ -21,7 +21,7 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
-from ballot.db import after_commit, begin_write, checkpoint_sqlite, read_connection
+from ballot.db import after_commit, begin_write, read_connection, scrub_sqlite
 from ballot.evaluations.box import file_digest, stored_ballots
 from ballot.evaluations.floor import counts_visible, valid_ballots
 from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
@@ -169,7 +169,7 @@ def close_evaluation(
 
     The ballots are added up slot by slot and only the sums are decrypted, each with a proof
     (``tally.box``); the tally and the box's result and digest are stored. Once that commits the
-    key is destroyed and, on SQLite, the WAL is checkpointed and truncated: from then on nobody,
+    key is destroyed and, on SQLite, the file is rebuilt and its WAL emptied (db.scrub_sqlite): from then on nobody,
     the server included, can open a single ballot. Returns False when it was not open (someone
     else closed it first); raises KeyLost, changing nothing, when the key store lacks the key.
     """
@@ -210,7 +210,7 @@ def close_evaluation(
            after={"state": "closed", "reason": reason, "ballots": evaluation.ballots_cast,
                   "invalid": invalid, "box_digest": evaluation.box_digest})
     after_commit(session, lambda: store.destroy(evaluation_id))
-    after_commit(session, lambda: checkpoint_sqlite(session))
+    after_commit(session, lambda: scrub_sqlite(session))
     return True
 
 
