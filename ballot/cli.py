@@ -34,8 +34,10 @@ from ballot.assessments.services import (
 )
 from ballot.audit.services import record
 from ballot.db import get_session
+from ballot.evaluations.floor import publication
 from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
+    CountsWithheld,
     EvaluationError,
     close_due_evaluations,
     close_evaluation,
@@ -51,6 +53,12 @@ from ballot.slips.printing import slip_sheets, slip_url
 
 class InputProblem(click.ClickException):
     exit_code = 2
+
+
+class Withheld(click.ClickException):
+    """Counts withheld below the anonymity floor: not bad input, but nothing to show (exit 3)."""
+
+    exit_code = 3
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
@@ -339,12 +347,19 @@ def turnout_command(evaluation_id: int) -> None:
 @click.argument("evaluation_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def results_command(evaluation_id: int, as_json: bool) -> None:
-    """Counts and vote score per member, once the evaluation is closed."""
+    """Counts and vote score per member, once the evaluation is closed.
+
+    Exits 3, showing no count, while they are withheld below the anonymity floor (SPEC
+    "Ballots"): the team publishes them by a recorded decision on the results page.
+    """
     evaluation = _evaluation(evaluation_id)
     try:
         rows = results(get_session(), evaluation)
+    except CountsWithheld as error:
+        raise Withheld(f"evaluation {evaluation_id}: {error}") from None
     except EvaluationError as error:
         raise InputProblem(f"evaluation {evaluation_id}: {error}") from None
+    decision = publication(get_session(), evaluation)
     if as_json:
         payload = {
             "evaluation": evaluation.id,
@@ -353,6 +368,9 @@ def results_command(evaluation_id: int, as_json: bool) -> None:
             "kind": evaluation.kind,
             "ballots": evaluation.ballots_cast,
             "invalid_ballots": evaluation.invalid_ballots,
+            "counts_published": None if decision is None else {
+                "reason": decision.reason, "by": decision.author,
+                "at": decision.at.isoformat(timespec="seconds")},
             "members": [
                 {"id": t.member_id, "name": t.member.name, "position": t.member.position,
                  "excellent": t.excellent, "competent": t.competent,
@@ -366,6 +384,9 @@ def results_command(evaluation_id: int, as_json: bool) -> None:
         return
     click.echo(f"{evaluation.assessment.county.name} {evaluation.assessment.year} "
                f"{evaluation.kind}: {evaluation.ballots_cast} ballots")
+    if decision is not None:
+        click.echo(f"counts published by decision of {decision.author} "
+                   f"({decision.at:%Y-%m-%d %H:%M} UTC): {decision.reason}")
     for t in rows:
         click.echo(f"{t.member.name}\t优秀 {t.excellent}\t称职 {t.competent}\t"
                    f"基本称职 {t.basically_competent}\t不称职 {t.incompetent}\t"

@@ -172,6 +172,9 @@ MAX_ORDER = 999
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 #: Most other assessed cadres an assessment may count (A11.6); a county has a few dozen.
 MAX_OTHER_CADRES = 1000
+#: Bounds of k, the anonymity floor (SPEC "Ballots": never below 3; the database checks both).
+MIN_ANONYMITY_FLOOR = 3
+MAX_ANONYMITY_FLOOR = 1000
 
 
 class SetupError(Exception):
@@ -216,9 +219,9 @@ def create_assessment(
     else:
         problems.append(_("县区：请选择已有县区，或输入新县区名称。"))
     year_text = year.strip()
-    year_value = int(year_text) if year_text.isascii() and year_text.isdigit() else None
-    if year_value is None or not 2000 <= year_value <= 2100:
-        problems.append(_("年度：应为 2000 到 2100 之间的整数，实际为“%(value)s”。", value=year_text))
+    year_value = whole_number(year_text, 2000, 2100)
+    if year_value is None:
+        problems.append(_("年度：应为 2000 到 2100 之间的整数，实际为“%(value)s”。", value=_shown(year_text)))
     if not problems and allowed_county_ids is not None and (
         county is None or county.id not in allowed_county_ids
     ):
@@ -302,12 +305,13 @@ def parse_roster_file(filename: str, data: bytes) -> list[RosterRow]:
         order = index
         if explicit_order:
             text = cells.get("order", "")
-            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ORDER):
+            parsed_order = whole_number(text, 1, MAX_ORDER)
+            if parsed_order is None:
                 problems.append(_("第%(row)s行「排序」：应为 1 到 %(max)s 的整数，实际为“%(value)s”。",
-                                  row=row.number, max=MAX_ORDER, value=text))
+                                  row=row.number, max=MAX_ORDER, value=_shown(text)))
                 order = 0
             else:
-                order = int(text)
+                order = parsed_order
         parsed.append((row.number, RosterRow(cells.get("name", ""), cells.get("position", ""),
                                              cells.get("portfolio", ""), order)))
     rows_by_order: dict[int, list[int]] = {}
@@ -352,15 +356,37 @@ def import_roster(session: Session, assessment: Assessment, rows: list[RosterRow
 
 
 SETTING_FIELDS = ("other_cadres_count", "other_cadres_excellent", "quota_ratio", "quota_reason",
-                  "excellent_cap", "decimals")
+                  "excellent_cap", "decimals", "anonymity_floor")
+
+
+def _shown(text: str, limit: int = 20) -> str:
+    """A refused value as the message quotes it: a pasted page of digits is cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _whole(text: str, low: int, high: int, label: str, problems: list[str]) -> int | None:
-    if text.isascii() and text.isdigit() and low <= int(text) <= high:
-        return int(text)
-    problems.append(_("%(field)s：应为 %(low)s 到 %(high)s 的整数，实际为“%(value)s”。",
-                      field=label, low=low, high=high, value=text))
-    return None
+    """A whole number in [low, high] (``parsing.whole_number``: no '²', no thousand-digit
+    strings), or None with the field's problem added."""
+    value = whole_number(text, low, high)
+    if value is None:
+        problems.append(_("%(field)s：应为 %(low)s 到 %(high)s 的整数，实际为“%(value)s”。",
+                          field=label, low=low, high=high, value=_shown(text)))
+    return value
+
+
+def _anonymity_floor(form: Mapping[str, str], current: int, problems: list[str]) -> int | None:
+    """k of the anonymity floor (SPEC "Ballots"): a whole number from 3 to 1000. It decides at
+    each close whether that evaluation's counts are withheld; an evaluation already closed keeps
+    its decision. A form without the field keeps the current k."""
+    if "anonymity_floor" not in form:
+        return current
+    text = str(form.get("anonymity_floor", "")).strip()
+    value = whole_number(text, MIN_ANONYMITY_FLOOR, MAX_ANONYMITY_FLOOR)
+    if value is None:
+        problems.append(_("匿名下限：应为 %(low)s 到 %(high)s 的整数（有效票少于此数时暂不公开各成员的票数，"
+                          "不能低于 %(low)s），实际为“%(value)s”。",
+                          low=MIN_ANONYMITY_FLOOR, high=MAX_ANONYMITY_FLOOR, value=_shown(text)))
+    return value
 
 
 def _ratio(text: str, ceiling: Decimal, problems: list[str]) -> str | None:
@@ -390,7 +416,8 @@ def _ratio(text: str, ceiling: Decimal, problems: list[str]) -> str | None:
 def update_settings(session: Session, assessment: Assessment, form: Mapping[str, str],
                     actor: User | None) -> list[str]:
     """Other assessed cadres (A11.6), the team's own Excellent ratio with its reason (A13, never
-    above the 20% ceiling), the default Excellent cap per ballot and the published decimals.
+    above the 20% ceiling), the default Excellent cap per ballot, the published decimals and k
+    of the anonymity floor (SPEC "Ballots").
 
     Returns the fields changed; one audit entry holds their before and after values.
     """
@@ -423,10 +450,12 @@ def update_settings(session: Session, assessment: Assessment, form: Mapping[str,
     members = len(assessment.members)
     cap = _whole(text["excellent_cap"], 0, members, _("每张选票优秀票上限"), problems) \
         if text["excellent_cap"] else None
+    floor = _anonymity_floor(form, assessment.anonymity_floor, problems)
     if problems:
         raise SetupError(problems)
     new = {"other_cadres_count": count, "other_cadres_excellent": given, "quota_ratio": ratio,
-           "quota_reason": reason or None, "excellent_cap": cap, "decimals": decimals}
+           "quota_reason": reason or None, "excellent_cap": cap, "decimals": decimals,
+           "anonymity_floor": floor}
     old = {key: getattr(assessment, key) for key in SETTING_FIELDS}
     changed = [key for key in SETTING_FIELDS if new[key] != old[key]]
     if not changed:

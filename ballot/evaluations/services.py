@@ -305,9 +305,10 @@ class CountsWithheld(EvaluationError):
     decision (SPEC "anonymity floor", ballot/evaluations/floor.py)."""
 
     def __init__(self, valid: int, floor: int) -> None:
-        super().__init__(f"its per-member counts are withheld: {valid} valid ballots, fewer than "
-                         f"the anonymity floor of {floor}; they show once the team records a "
-                         "decision to publish them (results page)")
+        ballots = "ballot" if valid == 1 else "ballots"
+        super().__init__(f"its per-member counts are withheld: {valid} valid {ballots}, fewer "
+                         f"than the anonymity floor of {floor}; they show once the team records "
+                         "a decision to publish them (results page)")
         self.valid = valid
         self.floor = floor
 

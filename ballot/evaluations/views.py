@@ -8,8 +8,16 @@ from flask_babel import gettext as _
 from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
 from ballot.db import get_session
 from ballot.errors import render_error
+from ballot.evaluations.floor import (
+    FloorError,
+    below_floor,
+    publication,
+    publish_counts,
+    withheld,
+)
 from ballot.evaluations.models import Evaluation, State
 from ballot.evaluations.services import (
+    CountsWithheld,
     EvaluationError,
     KeyLost,
     close_evaluation,
@@ -43,10 +51,13 @@ def _evaluation(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # ty
 @require(*READERS)
 def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
     evaluation = _evaluation(evaluation_id)
+    slips = turnout(get_session(), evaluation)
     return render_template(
         "team/dashboard.html",
         evaluation=evaluation,
-        turnout=turnout(get_session(), evaluation),
+        turnout=slips,
+        shortfall=below_floor(evaluation, slips.issued),
+        counts_withheld=withheld(evaluation),
         refresh=current_app.config["TURNOUT_REFRESH_SECONDS"],
     )
 
@@ -140,8 +151,50 @@ def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
     db = get_session()
     try:
         rows = results(db, evaluation)
+    except CountsWithheld as refusal:
+        return _withheld_page(evaluation, refusal)
     except EvaluationError:
         return render_template(
             "team/results_hidden.html", evaluation=evaluation, turnout=turnout(db, evaluation)
         ), 403
+    decision = publication(db, evaluation)
+    if decision is not None:
+        return render_template("team/results_published.html", evaluation=evaluation, rows=rows,
+                               publication=decision)
     return render_template("team/results.html", evaluation=evaluation, rows=rows)
+
+
+def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int = 200,
+                   problem: str | None = None, reason: str = ""):  # type: ignore[no-untyped-def]
+    """No per-member figure, only the ledger and, for the team, the decision to publish (SPEC
+    "anonymity floor")."""
+    user = current_user()
+    return render_template(
+        "team/results_withheld.html", evaluation=evaluation, valid=refusal.valid,
+        floor=refusal.floor, can_publish=user is not None and user.role in EDITORS,
+        problem=problem, reason=reason,
+    ), status
+
+
+@bp.post("/results/publish")
+@require(*EDITORS)
+def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
+    """The team's recorded decision (reason, author) to publish counts below the floor."""
+    evaluation = _evaluation(evaluation_id, EDITORS)
+    db = get_session()
+    reason = request.form.get("reason", "")
+    user = current_user()
+    assert user is not None
+    try:
+        publish_counts(db, evaluation, reason, actor=user)
+    except FloorError as error:
+        db.rollback()
+        try:
+            results(db, evaluation)
+        except CountsWithheld as refusal:
+            return _withheld_page(evaluation, refusal, 422, str(error), reason)
+        except EvaluationError:
+            pass
+        return render_error(409, _("无法公开票数"), str(error))
+    db.commit()
+    return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ballot.accounts.access import may_see_county
 from ballot.accounts.models import User
 from ballot.assessments.models import Assessment, County, Member
+from ballot.evaluations.floor import withheld, withheld_kinds
 from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.evaluations.services import turnout
 from ballot.results.models import Amendment, ApprovalStep, Decision, ResultSnapshot
@@ -192,13 +193,15 @@ class VoteLine:
 
 @dataclass(frozen=True)
 class TurnoutLine:
-    """A closed evaluation's slips and ballots."""
+    """A closed evaluation's slips and ballots (the ledger, shown even when its counts are not)."""
 
     evaluation: Evaluation
     issued: int
     used: int
     ballots: int
     invalid: int
+    #: Below the anonymity floor and not published: its per-member counts are withheld (SPEC).
+    withheld: bool = False
 
 
 def closed_evaluations(session: Session, assessment: Assessment, kind: Kind) -> list[Evaluation]:
@@ -213,10 +216,15 @@ def closed_evaluations(session: Session, assessment: Assessment, kind: Kind) -> 
 def vote_table(session: Session, assessment: Assessment,
                kind: Kind) -> tuple[list[VoteLine], list[TurnoutLine]]:
     """Form 2 (democratic) or form 3 (interview): counts summed over the closed evaluations of
-    the kind, as ``summarize`` does, with the turnout of each; open ones stay hidden."""
+    the kind, as ``summarize`` does, with the turnout of each; open ones stay hidden.
+
+    While one of them is withheld below the anonymity floor (SPEC "Ballots") there are no
+    lines at all, as in ``summarize``: the turnouts alone, that evaluation's marked withheld.
+    """
     evaluations = closed_evaluations(session, assessment, kind)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    if evaluations:
+    shown = kind.value not in withheld_kinds(session, assessment)
+    if evaluations and shown:
         for row in session.scalars(select(VoteTally).where(
                 VoteTally.evaluation_id.in_([e.id for e in evaluations]))):
             total = counts[row.member_id]
@@ -227,7 +235,7 @@ def vote_table(session: Session, assessment: Assessment,
             total[4] += row.abstained
     rules = rules_for(assessment)
     lines = []
-    if evaluations:
+    if evaluations and shown:
         for member in assessment.members:
             e, c, b, i, a = counts[member.id]
             exact = vote_score(VoteCounts(e, c, b, i), rules)
@@ -237,7 +245,8 @@ def vote_table(session: Session, assessment: Assessment,
     for evaluation in evaluations:
         slips = turnout(session, evaluation)
         turnouts.append(TurnoutLine(evaluation, slips.issued, slips.used,
-                                    evaluation.ballots_cast or 0, evaluation.invalid_ballots or 0))
+                                    evaluation.ballots_cast or 0, evaluation.invalid_ballots or 0,
+                                    withheld=withheld(evaluation)))
     return lines, turnouts
 
 

@@ -43,7 +43,7 @@ def _charts(assessment: Assessment, data: services.ReportData) -> list[tuple[str
     segment_labels = {key: str(value) for key, value in RATING_LABELS.items()}
     for kind in Kind:
         lines, turnouts = services.vote_table(db, assessment, kind)
-        if not turnouts:
+        if not lines:  # none closed yet, or the counts are withheld (SPEC anonymity floor)
             continue
         bars = [charts.RatingBar(line.member.name, {
             "excellent": line.excellent, "competent": line.competent,

@@ -150,6 +150,8 @@ def _vote_sheet(sheet: Worksheet, session: Session, assessment: Assessment, kind
     if not turnouts:
         _safe_append(sheet, [_("尚无已结束的测评。")])
         return
+    if not lines:  # SPEC "Ballots", anonymity floor: ballot/evaluations/floor.py
+        _safe_append(sheet, [_("票数暂不公开（有效票少于匿名下限），须考核组记录公开决定后才能显示。")])
     for line in lines:
         _append(sheet, [line.member.order, line.member.name, line.member.position, line.excellent,
                         line.competent, line.basically_competent, line.incompetent,
@@ -158,10 +160,11 @@ def _vote_sheet(sheet: Worksheet, session: Session, assessment: Assessment, kind
     _safe_append(sheet, [_("票签与选票")])
     sheet.cell(row=sheet.max_row, column=1).font = _BOLD
     _header(sheet, [_("测评编号"), _("结束时间"), _("发放票签"), _("已用票签"), _("收回选票"),
-                    _("无效选票"), _("有效选票")], [6, 16, 8, 8, 10, 8, 8])
+                    _("无效选票"), _("有效选票"), _("票数")], [6, 16, 8, 8, 10, 8, 8, 10])
     for t in turnouts:
         _append(sheet, [t.evaluation.id, services.local_time(t.evaluation.closed_at), t.issued,
-                        t.used, t.ballots, t.invalid, t.ballots - t.invalid], time_columns=[2])
+                        t.used, t.ballots, t.invalid, t.ballots - t.invalid,
+                        _("暂不公开") if t.withheld else _("公开")], time_columns=[2])
 
 
 def _sheets_sheet(sheet: Worksheet, session: Session, assessment: Assessment) -> None:

@@ -14,6 +14,8 @@ FLAG_LABELS = {
     "missing_I": _l("缺个别谈话"),
     "no_valid_votes_D": _l("民主测评无有效票"),
     "no_valid_votes_I": _l("个别谈话无有效票"),
+    "withheld_D": _l("民主测评票数暂不公开（有效票少于匿名下限）"),
+    "withheld_I": _l("个别谈话票数暂不公开（有效票少于匿名下限）"),
     "veto": _l("一票否决"),
     "veto_exceeds_quota": _l("否决后拟定优秀超出名额"),
     "over_quota": _l("超出优秀名额，定为称职"),

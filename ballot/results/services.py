@@ -19,6 +19,7 @@ from ballot.accounts.models import User
 from ballot.assessments.models import Assessment, County, Member
 from ballot.assessments.services import LockedError, ensure_decisions_open, ensure_inputs_open
 from ballot.audit.services import record
+from ballot.evaluations.floor import withheld_kinds
 from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.results.models import GRADES, Decision, ResultSnapshot
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
@@ -50,6 +51,9 @@ PROMOTION_BASES = ("poverty_exit", "hard_conditions_progress")
 DECIDED = "decided"
 PROMOTION_CANDIDATE = "promotion_candidate"
 AMENDED = "amended"
+#: The component's counts are withheld below the anonymity floor (SPEC "Ballots"); replaces the
+#: tally's missing_D / missing_I for every member.
+WITHHELD = {"D": "withheld_D", "I": "withheld_I"}
 #: Version of the snapshot JSON (see snapshot_payload).
 PAYLOAD_VERSION = 1
 
@@ -156,7 +160,15 @@ def effective_decisions(session: Session, assessment: Assessment) -> dict[int, d
 
 
 def _votes(session: Session, assessment: Assessment, kind: Kind) -> dict[int, VoteCounts]:
-    """Counts per member summed over the closed evaluations of one kind (A8.5 / A8.6)."""
+    """Counts per member summed over the closed evaluations of one kind (A8.5 / A8.6).
+
+    None at all while one of them is withheld below the anonymity floor (SPEC "Ballots",
+    ``ballot.evaluations.floor``): the component is then missing for every member, never 0,
+    and never the sum of the other evaluations (that would change D silently, and give the
+    withheld one away by subtraction from an evaluation's own published counts).
+    """
+    if kind.value in withheld_kinds(session, assessment):
+        return {}
     totals: dict[int, list[int]] = {}
     rows = session.scalars(
         select(VoteTally)
@@ -283,9 +295,17 @@ def summarize(
     decisions: dict[int, dict[str, Decision]] | None = None,
 ) -> Summary:
     """Form 6 for the assessment as it stands: the tally's result with the team's decisions
-    (``decisions`` overrides the recorded ones, to try a decision before recording it)."""
+    (``decisions`` overrides the recorded ones, to try a decision before recording it).
+
+    A component whose counts are withheld below the anonymity floor (SPEC "Ballots") is a
+    missing input: no figure, and the flag withheld_D / withheld_I ("票数暂不公开") in place
+    of missing_D / missing_I, so the team sees why and can publish the counts or decide.
+    """
     if decisions is None:
         decisions = effective_decisions(session, assessment)
+    kinds = withheld_kinds(session, assessment)
+    withheld = {name for name, kind in (("D", Kind.DEMOCRATIC), ("I", Kind.INTERVIEW))
+                if kind.value in kinds}
     data = build_input(session, assessment, decisions)
     result = score_assessment(data)
     weights = data.rules.weights
@@ -300,6 +320,8 @@ def summarize(
             weighted[name] = None if exact is None else publish(
                 exact * Fraction(getattr(weights, name)), data.rules)
         grade, flags = _apply_decisions(member_result, mine, member.previous_grade, data)
+        flags = [WITHHELD[f[-1]] if f in ("missing_D", "missing_I") and f[-1] in withheld else f
+                 for f in flags]
         rows.append(MemberRow(member, member_result, weighted, mine, grade, tuple(flags)))
     missing = []
     if data.P is None:
