@@ -39,9 +39,11 @@ def file_chunks(header: str, ciphertexts: Sequence[bytes], result: str) -> Itera
     without building the whole document of a 10,000-ballot box in memory."""
     entries = sorted((box.tracker(c), box.b64(c)) for c in ciphertexts)
     yield b'{"ballots":['
+    # Both values are plain ASCII (base64 and the tracker alphabet), so the canonical JSON of an
+    # entry is this template; formatting it costs a tenth of json.dumps at 10,000 ballots.
     for index, (tracker, encoded) in enumerate(entries):
-        yield (b"," if index else b"") + box.canonical(
-            {"ciphertext": encoded, "tracker": tracker})
+        yield ('%s{"ciphertext":"%s","tracker":"%s"}' % (
+            "," if index else "", encoded, tracker)).encode("ascii")
     yield b'],"format":' + json.dumps(box.FORMAT).encode("ascii")
     yield b',"header":' + header.encode("utf-8")
     yield b',"result":' + result.encode("utf-8") + b"}"
