@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ballot.accounts.models import User
 from ballot.audit.services import record
 from ballot.evaluations.box import has_box
+from ballot.evaluations.floor import counts_visible
 from ballot.evaluations.models import Ballot, Evaluation, State
 from tally.box import normalize_tracker
 
@@ -33,8 +34,8 @@ _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
 def box_counts_visible(evaluation: Evaluation) -> bool:
     """Whether the evaluation's counts may be shown (SPEC "anonymity floor"): not withheld, or
     published by a recorded decision. The box carries the counts, so it follows the same rule.
-    The one place this rule is read for the box pages."""
-    return not evaluation.counts_withheld or evaluation.counts_published_at is not None
+    The one place this rule is read for the box pages: ``floor.counts_visible``."""
+    return counts_visible(evaluation)
 
 
 def box_refusal(evaluation: Evaluation) -> str | None:
