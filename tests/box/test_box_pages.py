@@ -372,6 +372,9 @@ def test_withheld_counts_withhold_the_box_but_not_the_tracker(app, team, make_ev
     refused = team.get(f"/evaluations/{evaluation_id}/box.json")
     assert refused.status_code == 403 and "匿名下限" in _text(refused)
     assert b"ciphertext" not in refused.data
+    # The withheld results page still names the box by its digest, and offers the public link.
+    results_page = _text(team.get(f"/evaluations/{evaluation_id}/results"))
+    assert _grouped(evaluation.box_digest) in results_page and "生成公开链接" in results_page
     assert _publish(team, evaluation_id).status_code == 303
     token = _token(app, evaluation_id)
     public = app.test_client()
