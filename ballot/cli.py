@@ -321,6 +321,10 @@ def close_command(evaluation_id: int) -> None:
     db.commit()
     click.echo(f"evaluation {evaluation_id} is closed and tallied; the box's SHA-256 digest is "
                f"{evaluation.box_digest}; its key is destroyed")
+    if evaluation.counts_withheld:
+        click.echo(f"its per-member counts are withheld: fewer valid ballots than the anonymity "
+                   f"floor of {evaluation.assessment.anonymity_floor}; the team can publish them "
+                   "on the results page")
 
 
 @click.command("close-due")

@@ -115,10 +115,12 @@ def make_evaluation(app: Flask):  # type: ignore[no-untyped-def]
 
     def make(slips: int = 5, *, state: str = "open", cap: int | None = None,
              kind: Kind = Kind.DEMOCRATIC, roster: list[RosterRow] | None = None,
-             closes_at=None) -> Setup:  # type: ignore[no-untyped-def]
+             closes_at=None, floor: int | None = None) -> Setup:  # type: ignore[no-untyped-def]
         with app.app_context():
             db = get_session()
             assessment = get_or_create_assessment(db, f"测试县{next(counter)}", 2026)
+            if floor is not None:
+                assessment.anonymity_floor = floor  # the anonymity floor k (default 5, >= 3)
             replace_roster(db, assessment, roster or ROSTER)
             evaluation = create_evaluation(db, assessment, kind, excellent_cap=cap,
                                            closes_at=closes_at)
@@ -130,6 +132,25 @@ def make_evaluation(app: Flask):  # type: ignore[no-untyped-def]
                          [m.id for m in assessment.members])
 
     return make
+
+
+def publish_counts(app: Flask, evaluation_id: int) -> None:
+    """The team's recorded decision to publish the counts of an evaluation closed with fewer
+    valid ballots than the anonymity floor (tests that count a ballot or two)."""
+    from ballot.evaluations.floor import publish_counts as publish
+    from ballot.evaluations.models import Evaluation
+
+    username = "publisher"
+    with app.app_context():
+        db = get_session()
+        from sqlalchemy import select
+
+        from ballot.accounts.models import User
+
+        user = db.scalar(select(User).where(User.username == username)) or create_user(
+            db, username, PASSWORD, Role.TEAM)
+        publish(db, db.get_one(Evaluation, evaluation_id), "测试：公开票数", user)
+        db.commit()
 
 
 def csrf_token(client: FlaskClient, path: str = "/ballot") -> str:

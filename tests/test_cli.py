@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import vote
+from tests.conftest import publish_counts, vote
 
 ROSTER_CSV = "姓名,职务,分管工作,排序\n王建国,县委副书记,党建,1\n李秀兰,常务副县长,财政,2\n"
 
@@ -55,6 +55,11 @@ def test_create_issue_open_vote_close_results(runner, app, tmp_path):
     assert vote(phone, rows[0]["code"], {1: "excellent", 2: "competent"}).status_code == 303
     closed = runner.invoke(args=["close", "1"])
     assert closed.exit_code == 0 and "closed and tallied" in closed.output
+    # One valid ballot, under the anonymity floor of 5: withheld until the team publishes.
+    assert "withheld" in closed.output
+    withheld = runner.invoke(args=["results", "1", "--json"])
+    assert withheld.exit_code == 3 and "withheld" in withheld.output
+    publish_counts(app, 1)
     shown = runner.invoke(args=["results", "1", "--json"])
     assert shown.exit_code == 0, shown.output
     payload = json.loads(shown.output)

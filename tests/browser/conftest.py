@@ -195,8 +195,20 @@ def screenshots(tmp_path: Path) -> Path:
 
 
 def stored_ballots(app: Flask) -> list[dict[int, str]]:
-    """Each stored ballot as member id -> rating (abstentions store no rating)."""
+    """Each stored ballot as member id -> rating (abstentions hold no rating), opened with the
+    evaluation's key from the key store, as only the server can while the evaluation is open
+    (docs/secrecy.md (c)): what the phone sent is what was encrypted."""
+    from ballot.evaluations.keystore import current_keystore
+    from ballot.evaluations.models import Evaluation
+    from tests.support.attack import open_ballot
+
     with app.app_context():
         db = get_session()
-        return [{r.member_id: r.rating for r in ballot.ratings}
-                for ballot in db.scalars(select(Ballot))]
+        found = []
+        for ballot in db.scalars(select(Ballot)):
+            evaluation = db.get_one(Evaluation, ballot.evaluation_id)
+            members = [m.id for m in evaluation.members]
+            ratings = open_ballot(current_keystore().get(evaluation.id), bytes(ballot.ciphertext))
+            assert ratings is not None, "a ciphertext that does not open with its key"
+            found.append({m: r for m, r in zip(members, ratings, strict=True) if r})
+        return found

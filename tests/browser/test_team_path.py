@@ -264,6 +264,9 @@ def test_team_path_from_sign_in_to_the_approved_workbook(
                ).to_be_visible()
     desktop.get_by_label("其他县级干部人数").fill(str(OTHER_CADRES))
     desktop.get_by_label("其他县级干部已评优秀人数").fill(str(OTHER_EXCELLENT))
+    # The meeting's 3 ballots reach an anonymity floor of 3; the interviews' 2 are published
+    # by a recorded decision below.
+    desktop.get_by_label("匿名下限（有效票张数）").fill("3")
     desktop.get_by_role("button", name="保存设置").click()
     expect(desktop.get_by_text("设置已保存。")).to_be_visible()
 
@@ -273,6 +276,9 @@ def test_team_path_from_sign_in_to_the_approved_workbook(
         expect(desktop.locator("table.results tr").filter(has_text=name).locator("td").last
                ).to_have_text(score)
     run_evaluation(desktop, base, assessment_url, "个别谈话", INTERVIEW, phone_factory)
+    expect(desktop.get_by_role("heading", name="票数暂不公开")).to_be_visible()
+    desktop.get_by_label("公开理由（必填，最多 500 字）").fill("个别谈话人数少，经考核组研究决定公开票数。")
+    desktop.get_by_role("button", name="记录决定并公开票数").click()
     expect(desktop.locator("table.results tr").filter(has_text="杨丽娟").locator("td").last
            ).to_have_text("65.00")
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select, text
 from ballot.db import get_session
 from ballot.evaluations.models import Ballot, Evaluation
 from ballot.evaluations.services import close_due_evaluations, close_evaluation, results
-from tests.conftest import csrf_token, vote
+from tests.conftest import csrf_token, publish_counts, vote
 
 RATINGS = ("excellent", "competent", "basically_competent", "incompetent")
 
@@ -33,7 +33,7 @@ def _evaluation(app: Flask, evaluation_id: int) -> Evaluation:
 
 
 def test_closing_tallies_counts_and_vote_scores(app, make_evaluation):
-    setup = make_evaluation(slips=6)
+    setup = make_evaluation(slips=6, floor=3)
     a, b, c = setup.member_ids
     ballots = [
         {a: "excellent", b: "competent", c: "abstain"},
@@ -69,6 +69,7 @@ def test_results_are_hidden_until_close_and_turnout_is_shown(app, team, make_eva
     dashboard = client.get(f"/evaluations/{setup.evaluation_id}/").get_data(as_text=True)
     assert "已投 1 票，共发放票签 3 张（33%）" in dashboard
     _close(app, setup.evaluation_id)
+    publish_counts(app, setup.evaluation_id)  # one ballot: below the anonymity floor
     shown = client.get(f"/evaluations/{setup.evaluation_id}/results")
     assert shown.status_code == 200 and "100.00" in shown.get_data(as_text=True)
 
@@ -80,6 +81,7 @@ def test_team_closes_from_its_page_and_lands_on_the_results(app, team, make_eval
     token = csrf_token(client, f"/evaluations/{setup.evaluation_id}/")
     closed = client.post(f"/evaluations/{setup.evaluation_id}/close", data={"csrf_token": token})
     assert closed.status_code == 303 and closed.headers["Location"].endswith("/results")
+    publish_counts(app, setup.evaluation_id)  # one ballot: below the anonymity floor
     assert "80.00" in client.get(closed.headers["Location"]).get_data(as_text=True)
     again = client.post(f"/evaluations/{setup.evaluation_id}/close", data={"csrf_token": token})
     assert again.status_code == 409

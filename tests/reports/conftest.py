@@ -20,7 +20,7 @@ from ballot.evaluations.services import (
     open_evaluation,
 )
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
-from tests.conftest import CREDENTIAL_KEY, make_user, vote
+from tests.conftest import CREDENTIAL_KEY, make_user, publish_counts, vote
 
 
 @dataclass
@@ -33,7 +33,9 @@ class Scored:
 @pytest.fixture
 def scored(app: Flask, make_evaluation) -> Scored:  # type: ignore[no-untyped-def]
     """Hand-checked composites: 王建国 91.71 (优秀), 李秀兰 87.93, 陈国华 82.33 (half up)."""
-    setup = make_evaluation(slips=3)
+    # The anonymity floor at its lowest (3): the democratic evaluation's 3 ballots show; the
+    # interview's 2 are published by a recorded decision below.
+    setup = make_evaluation(slips=3, floor=3)
     m1, m2, m3 = setup.member_ids
     ballots = [
         {m1: "excellent", m2: "competent", m3: "competent"},
@@ -70,6 +72,9 @@ def scored(app: Flask, make_evaluation) -> Scored:  # type: ignore[no-untyped-de
         if db.get_one(Evaluation, interview_id).state == "open":
             assert close_evaluation(db, interview_id, "team")
         db.commit()
+    publish_counts(app, interview_id)
+    with app.app_context():
+        db = get_session()
         assessment = db.get_one(Assessment, setup.assessment_id)
         assessment.other_cadres_count = 4
         db.add(CountyScore(county_id=assessment.county_id, year=2026, performance="92.50",
