@@ -42,8 +42,8 @@ def file_chunks(header: str, ciphertexts: Sequence[bytes], result: str) -> Itera
     # Both values are plain ASCII (base64 and the tracker alphabet), so the canonical JSON of an
     # entry is this template; formatting it costs a tenth of json.dumps at 10,000 ballots.
     for index, (tracker, encoded) in enumerate(entries):
-        yield ('%s{"ciphertext":"%s","tracker":"%s"}' % (
-            "," if index else "", encoded, tracker)).encode("ascii")
+        separator = "," if index else ""
+        yield f'{separator}{{"ciphertext":"{encoded}","tracker":"{tracker}"}}'.encode("ascii")
     yield b'],"format":' + json.dumps(box.FORMAT).encode("ascii")
     yield b',"header":' + header.encode("utf-8")
     yield b',"result":' + result.encode("utf-8") + b"}"
