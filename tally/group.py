@@ -99,30 +99,35 @@ def column_sums(rows: Sequence[bytes], width: int) -> list[bytes]:
     count = len(rows)
     if count == 0:
         raise GroupError("no rows to add up")
+    # Column-major: each column's points lie side by side, so one pointer list serves its sum.
     parsed = _ffi.new("secp256k1_pubkey[]", count * width)
-    parse = _lib.secp256k1_ec_pubkey_parse
+    parse, ctx = _lib.secp256k1_ec_pubkey_parse, _CTX
     row_bytes = width * POINT_BYTES
+    prefixes = b"\x04" * width
+    # (first slot of the column, the point's offset in a row), for every column.
+    places = [(column * count, column * POINT_BYTES) for column in range(width)]
     for index, row in enumerate(rows):
         if len(row) != row_bytes:
             raise GroupError(f"row {index + 1}: {len(row)} bytes, expected {row_bytes}")
+        if row[::POINT_BYTES] != prefixes:
+            column = next(c for c in range(width) if row[c * POINT_BYTES] != 4)
+            raise GroupError(f"row {index + 1}, point {column + 1}: not a point on secp256k1")
         view = _ffi.from_buffer(row)
-        base = index * width
-        for column in range(width):
-            offset = column * POINT_BYTES
-            if row[offset] != 4 or not parse(_CTX, parsed + base + column, view + offset,
-                                             POINT_BYTES):
-                raise GroupError(f"row {index + 1}, point {column + 1}: not a point on secp256k1")
-    pointers = _ffi.new("secp256k1_pubkey *[]", count)
+        slot = parsed + index
+        for first, offset in places:
+            if not parse(ctx, slot + first, view + offset, POINT_BYTES):
+                raise GroupError(f"row {index + 1}, point {first // count + 1}: "
+                                 "not a point on secp256k1")
     out = _ffi.new("secp256k1_pubkey *")
     size = _ffi.new("size_t *")
     buffer = _ffi.new("unsigned char[]", POINT_BYTES)
     sums = []
     for column in range(width):
-        for index in range(count):
-            pointers[index] = parsed + index * width + column
-        if not _lib.secp256k1_ec_pubkey_combine(_CTX, out, pointers, count):
+        base = parsed + column * count
+        pointers = _ffi.new("secp256k1_pubkey *[]", [base + i for i in range(count)])
+        if not _lib.secp256k1_ec_pubkey_combine(ctx, out, pointers, count):
             raise GroupError(f"column {column + 1}: the sum is the point at infinity")
         size[0] = POINT_BYTES
-        _lib.secp256k1_ec_pubkey_serialize(_CTX, buffer, size, out, _SERIALIZE_UNCOMPRESSED)
+        _lib.secp256k1_ec_pubkey_serialize(ctx, buffer, size, out, _SERIALIZE_UNCOMPRESSED)
         sums.append(bytes(_ffi.buffer(buffer, POINT_BYTES)))
     return sums
