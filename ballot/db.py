@@ -113,7 +113,11 @@ def scrub_sqlite(session: Session) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         connection.execute(f"PRAGMA user_version = {int(version)}")
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            logging.getLogger(__name__).error(
+                "after a close, a reader kept SQLite's WAL from being truncated: the -wal and "
+                "-shm files still hold the meeting's writes until the next close or checkpoint")
     finally:
         raw.close()
 

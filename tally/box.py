@@ -553,7 +553,8 @@ def verify_box(data: bytes) -> Verified:
         if result["sum"] is not None:
             raise BoxError("result sum: must be null in a box with no ballots")
         for k, entry in enumerate(entries):
-            if entry["count"] != 0 or entry["share"] is not None or entry["proof"] is not None:
+            if (_whole(entry["count"], f"{where(k)} count") != 0 or entry["share"] is not None
+                    or entry["proof"] is not None):
                 raise BoxError(f"{where(k)}: a box with no ballots has count 0, no share and "
                                "no proof")
             counts.append(0)
@@ -621,7 +622,9 @@ def verify_box(data: bytes) -> Verified:
     if not isinstance(stated_tally, list) or len(stated_tally) != len(computed):
         raise BoxError(f"result tally: expected a list of {len(computed)} members")
     for i, (stated_row, row) in enumerate(zip(stated_tally, computed, strict=True)):
-        if stated_row != row:
+        # Compared in canonical form: JSON's true and 1.0 equal 1 in Python, yet would give the
+        # same box other bytes and another digest.
+        if not isinstance(stated_row, dict) or canonical(stated_row) != canonical(row):
             raise BoxError(f"tally of {names[i]}: the box says {stated_row}, the recount gives "
                            f"{row}")
     return Verified(

@@ -28,6 +28,7 @@ from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
 from ballot.evaluations.models import Evaluation, Kind, Slip, State, VoteTally
 from ballot.slips.credentials import credential_hash, new_credential
 from tally import DEFAULT_RULES, Rules, box
+from tally.group import GroupError
 
 #: Most slips one request may issue; a county meeting has a few hundred participants.
 MAX_SLIPS_PER_ISSUE = 2000
@@ -137,11 +138,23 @@ def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None
         raise EvaluationError(f"only a draft evaluation can be opened; this one is {evaluation.state}")
     seed = box.new_seed()
     keys = box.public_keys(seed, len(evaluation.members) * box.SLOTS_PER_MEMBER)
+    header = box.canonical(box_header(evaluation, keys)).decode("utf-8")
+    # One conditional statement decides between two opens at once (a double click, two staff
+    # members): the loser changes nothing and, above all, never replaces the winner's key,
+    # under which ballots may already be cast. The key file is written only by the winner,
+    # before its commit.
+    opened = session.execute(
+        update(Evaluation)
+        .where(Evaluation.id == evaluation.id, Evaluation.state == State.DRAFT.value)
+        .values(state=State.OPEN.value, box_keys=keys, box_header=header),
+        execution_options={"synchronize_session": False},
+    )
+    if opened.rowcount != 1:
+        session.expire(evaluation)
+        raise EvaluationError("only a draft evaluation can be opened; this one was opened "
+                              "or closed meanwhile")
     (keystore or current_keystore()).put(evaluation.id, seed)
-    evaluation.box_keys = keys
-    evaluation.box_header = box.canonical(box_header(evaluation, keys)).decode("utf-8")
-    evaluation.state = State.OPEN.value
-    session.flush()
+    session.expire(evaluation, ["state", "box_keys", "box_header"])
     record(session, "evaluation.open", actor=actor, assessment_id=evaluation.assessment_id,
            target=f"evaluation:{evaluation.id}", before={"state": "draft"},
            after={"state": "open"})
@@ -158,7 +171,8 @@ def turnout(session: Session, evaluation: Evaluation) -> Turnout:
 
 
 class KeyLost(EvaluationError):
-    """The evaluation's key is not in the key store: its box cannot be counted."""
+    """The key store holds no key that opens the evaluation's box (missing, or not the key its
+    ballots were encrypted under): it cannot be counted."""
 
 
 def close_evaluation(
@@ -169,9 +183,10 @@ def close_evaluation(
 
     The ballots are added up slot by slot and only the sums are decrypted, each with a proof
     (``tally.box``); the tally and the box's result and digest are stored. Once that commits the
-    key is destroyed and, on SQLite, the file is rebuilt and its WAL emptied (db.scrub_sqlite): from then on nobody,
-    the server included, can open a single ballot. Returns False when it was not open (someone
-    else closed it first); raises KeyLost, changing nothing, when the key store lacks the key.
+    key is destroyed and, on SQLite, the file is rebuilt and its WAL emptied (db.scrub_sqlite):
+    from then on nobody, the server included, can open a single ballot. Returns False when it
+    was not open (someone else closed it first); raises KeyLost, changing nothing, when the key
+    store lacks the key or holds one that does not open the ballots.
     """
     begin_write(session)
     closed = session.execute(
@@ -191,11 +206,18 @@ def close_evaluation(
         raise KeyLost("the key of this evaluation is missing from the key store "
                       f"({store.path(evaluation_id)}); its ballots cannot be counted") from None
     ciphertexts, invalid = stored_ballots(session, evaluation_id)
-    if rules is DEFAULT_RULES:
-        rules = Rules(decimals=evaluation.assessment.decimals)
     header = json.loads(evaluation.box_header or "{}")
-    decryption = box.decrypt_sums(seed, evaluation.box_keys or b"", ciphertexts,
-                                  box.header_digest(header))
+    if rules is DEFAULT_RULES:
+        # The box's header fixed the decimals at open: the published scores follow it, so the
+        # box recounts to itself even if the setting changed meanwhile.
+        rules = Rules(decimals=int(header.get("decimals", evaluation.assessment.decimals)))
+    try:
+        decryption = box.decrypt_sums(seed, evaluation.box_keys or b"", ciphertexts,
+                                      box.header_digest(header))
+    except (box.BoxError, GroupError) as error:
+        session.rollback()
+        raise KeyLost(f"the key in the key store does not open this evaluation's ballots "
+                      f"({error})") from None
     result = box.result_section(decryption, len(ciphertexts), invalid, rules)
     evaluation.ballots_cast = len(ciphertexts) + invalid
     evaluation.invalid_ballots = invalid

@@ -100,7 +100,7 @@ def close(evaluation_id: int):  # type: ignore[no-untyped-def]
     except KeyLost:
         db.rollback()
         return render_error(500, _("无法结束测评"), _(
-            "本次测评的密钥不在密钥库中，选票无法计票。测评保持进行中，未作任何更改。"
+            "密钥库中没有能打开本次测评选票的密钥（缺失或不匹配），选票无法计票。测评保持进行中，未作任何更改。"
             "请检查服务器的密钥目录（BALLOT_BOX_KEY_DIR）是否完整，并联系系统管理员。"))
     if not closed:
         db.rollback()

@@ -110,3 +110,53 @@ def test_an_evaluation_closed_with_no_ballot_has_an_empty_box(app, make_evaluati
         verified = box.verify_box(box_bytes(db, evaluation))
     assert verified.digest == evaluation.box_digest
     assert verified.valid_ballots == 0 and all(m.score is None for m in verified.members)
+
+
+def test_a_second_open_from_a_stale_page_never_replaces_the_key(app, make_evaluation):
+    """Two opens at once (a double click, two staff members): the one that loaded the draft
+    before the other committed is refused and leaves the winner's key, under which ballots are
+    already being cast, untouched."""
+    from ballot.evaluations.services import EvaluationError, open_evaluation
+
+    setup = make_evaluation(slips=3, state="draft")
+    with app.app_context():
+        maker = app.extensions["db_sessionmaker"]
+        first, second = maker(), maker()
+        try:
+            stale = second.get_one(Evaluation, setup.evaluation_id)
+            assert stale.state == "draft"
+            second.rollback()  # its snapshot ends; the ORM object stays "draft" in memory
+            open_evaluation(first, first.get_one(Evaluation, setup.evaluation_id))
+            first.commit()
+            seed = current_keystore().get(setup.evaluation_id)
+            with pytest.raises(EvaluationError):
+                open_evaluation(second, stale)
+            second.rollback()
+        finally:
+            first.close()
+            second.close()
+        assert current_keystore().get(setup.evaluation_id) == seed
+    vote(app.test_client(), setup.credentials[0], {setup.member_ids[0]: "excellent"})
+    with app.app_context():
+        db = get_session()
+        assert close_evaluation(db, setup.evaluation_id, "team")
+        db.commit()
+        assert db.get_one(Evaluation, setup.evaluation_id).ballots_cast == 1
+
+
+def test_changing_the_decimals_while_open_leaves_a_box_that_recounts(app, make_evaluation):
+    from ballot.assessments.models import Assessment
+    from ballot.evaluations.box import box_bytes
+
+    setup = make_evaluation(slips=4, floor=3)
+    for credential in setup.credentials[:3]:
+        vote(app.test_client(), credential, {setup.member_ids[0]: "competent"})
+    with app.app_context():
+        db = get_session()
+        db.get_one(Assessment, setup.assessment_id).decimals = 0
+        db.commit()
+        assert close_evaluation(db, setup.evaluation_id, "team")
+        db.commit()
+        evaluation = db.get_one(Evaluation, setup.evaluation_id)
+        verified = box.verify_box(box_bytes(db, evaluation))
+    assert str(verified.members[0].score) == "80.00"  # the header's 2 decimals, fixed at open

@@ -646,3 +646,26 @@ def test_cli_in_process(sample: Made, tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_bytes(b"[]")
     assert main(["verify-box", str(path)]) == 1
     assert capsys.readouterr().err == "tally: the box does not verify: box: expected a JSON object\n"
+
+
+def test_a_tally_with_true_or_1_0_for_a_count_does_not_verify():
+    """JSON true and 1.0 equal 1 in Python: accepted, one box would have several digests."""
+    import json as json_
+
+    from tally.rules import Rules
+
+    seed = box.new_seed()
+    keys = box.public_keys(seed, 4)
+    header = box.make_header(evaluation=1, county="县", year=2026, kind="democratic",
+                             members=[{"id": 1, "name": "甲", "position": "副县长"}], keys=keys,
+                             decimals=2, excellent_cap=None)
+    ciphertexts = [box.Encryptor(keys).encrypt(box.slot_values(["excellent"]))]
+    decryption = box.decrypt_sums(seed, keys, ciphertexts, box.header_digest(header))
+    result = box.result_section(decryption, 1, 0, Rules(decimals=2))
+    honest = box.canonical(box.box_document(header, ciphertexts, result))
+    box.verify_box(honest)
+    for forged in (True, 1.0):
+        document = json_.loads(honest)
+        document["result"]["tally"][0]["excellent"] = forged
+        with pytest.raises(box.BoxError, match="tally of 甲"):
+            box.verify_box(box.canonical(document))
