@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -25,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
+from ballot.accounts.access import EDITORS, READERS, current_user, require
 from ballot.box.services import (
     BoxLinkError,
     box_counts_visible,
@@ -41,6 +40,7 @@ from ballot.box.services import (
 )
 from ballot.db import get_session
 from ballot.errors import render_error
+from ballot.evaluations.access import evaluation_for
 from ballot.evaluations.box import box_chunks, has_box
 from ballot.evaluations.models import Evaluation
 from ballot.slips.printing import qr_svg
@@ -62,15 +62,6 @@ def _refused(reason: str):  # type: ignore[no-untyped-def]
         "考核组记录公布决定后即可下载。"))
 
 
-def _evaluation(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # type: ignore[type-arg]
-    """The evaluation, if the signed-in account has one of ``roles`` for its county."""
-    evaluation = get_session().get(Evaluation, evaluation_id)
-    if evaluation is None:
-        abort(404)
-    assessment_for(evaluation.assessment_id, roles)
-    return evaluation
-
-
 def _box_response(evaluation: Evaluation) -> Response:
     """The box file, streamed: the bytes whose SHA-256 is ``evaluation.box_digest``."""
     chunks = box_chunks(get_session(), evaluation)
@@ -82,7 +73,7 @@ def _box_response(evaluation: Evaluation) -> Response:
 @bp.get("/evaluations/<int:evaluation_id>/box.json")
 @require(*READERS)
 def download(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_for(evaluation_id)
     reason = box_refusal(evaluation)
     if reason is not None:
         return _refused(reason)
@@ -97,7 +88,7 @@ def _back_to_results(evaluation_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
     """生成公开链接: the link stays the same if one exists."""
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_for(evaluation_id, EDITORS)
     db = get_session()
     try:
         publish_link(db, evaluation, actor=current_user())
@@ -111,7 +102,7 @@ def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/evaluations/<int:evaluation_id>/box/link/withdraw")
 @require(*EDITORS)
 def withdraw(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_for(evaluation_id, EDITORS)
     db = get_session()
     withdraw_link(db, evaluation, actor=current_user())
     db.commit()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
+from ballot.accounts.access import EDITORS, READERS, current_user, require
 from ballot.db import get_session
 from ballot.errors import render_error
+from ballot.evaluations.access import evaluation_closed_if_due
 from ballot.evaluations.floor import (
     FloorError,
     below_floor,
@@ -21,7 +22,6 @@ from ballot.evaluations.services import (
     EvaluationError,
     KeyLost,
     close_evaluation,
-    close_if_due,
     issue_slips,
     open_evaluation,
     results,
@@ -33,24 +33,10 @@ from ballot.slips.printing import slip_sheets
 bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
 
 
-def _evaluation(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # type: ignore[type-arg]
-    db = get_session()
-    evaluation = db.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        from flask import abort
-
-        abort(404)
-    assessment_for(evaluation.assessment_id, roles)
-    if close_if_due(db, evaluation):
-        db.commit()
-        db.refresh(evaluation)
-    return evaluation
-
-
 @bp.get("/")
 @require(*READERS)
 def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_closed_if_due(evaluation_id)
     slips = turnout(get_session(), evaluation)
     return render_template(
         "team/dashboard.html",
@@ -66,7 +52,7 @@ def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
 @require(*READERS)
 def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_closed_if_due(evaluation_id)
     return render_template(
         "team/screen.html",
         evaluation=evaluation,
@@ -78,7 +64,7 @@ def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/open")
 @require(*EDITORS)
 def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     db = get_session()
     try:
         open_evaluation(db, evaluation, actor=current_user())
@@ -92,7 +78,7 @@ def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/close")
 @require(*EDITORS)
 def close(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     db = get_session()
     try:
         closed = evaluation.state == State.OPEN and close_evaluation(
@@ -112,7 +98,7 @@ def close(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/slips")
 @require(*EDITORS)
 def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     return render_template("team/slips_form.html", evaluation=evaluation, error=None,
                            turnout=turnout(get_session(), evaluation))
 
@@ -121,7 +107,7 @@ def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
     """Issue N slips and show them for printing: the only time their codes are shown."""
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     db = get_session()
     try:
         count = whole_number(request.form.get("count", "").strip())
@@ -147,7 +133,7 @@ def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/results")
 @require(*READERS)
 def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_closed_if_due(evaluation_id)
     db = get_session()
     try:
         rows = results(db, evaluation)
@@ -180,7 +166,7 @@ def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int 
 @require(*EDITORS)
 def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
     """The team's recorded decision (reason, author) to publish counts below the floor."""
-    evaluation = _evaluation(evaluation_id, EDITORS)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     db = get_session()
     reason = request.form.get("reason", "")
     user = current_user()

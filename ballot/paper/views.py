@@ -9,14 +9,15 @@ cached, so the browser's back button cannot show them either.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ballot.accounts.access import EDITORS, assessment_for, current_user, require
+from ballot.accounts.access import EDITORS, current_user, require
 from ballot.db import get_session
+from ballot.evaluations.access import evaluation_closed_if_due
 from ballot.evaluations.models import RATING_VALUES, Evaluation
-from ballot.evaluations.services import KeyLost, close_if_all_used, close_if_due, turnout
+from ballot.evaluations.services import KeyLost, close_if_all_used, turnout
 from ballot.paper.forms import MAX_CODE_LENGTH, TamperedForm, paper_ratings, slip_credential
 from ballot.paper.services import (
     PaperRefusal,
@@ -36,19 +37,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _key() -> str:
     return str(current_app.config["CREDENTIAL_KEY"])
-
-
-def _evaluation(evaluation_id: int) -> Evaluation:
-    """The evaluation, if the signed-in account may change its assessment; closed if due."""
-    db = get_session()
-    evaluation = db.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        abort(404)
-    assessment_for(evaluation.assessment_id, EDITORS)
-    if close_if_due(db, evaluation):
-        db.commit()
-        db.refresh(evaluation)
-    return evaluation
 
 
 def _page(evaluation: Evaluation, *, code: str = "", chosen: dict[int, str | None] | None = None,
@@ -81,7 +69,7 @@ def _refused(evaluation: Evaluation, refusal: PaperRefusal, code: str,
 @require(*EDITORS)
 def enter(evaluation_id: int):  # type: ignore[no-untyped-def]
     """An empty paper ballot, or why this evaluation takes none."""
-    return _page(_evaluation(evaluation_id))
+    return _page(evaluation_closed_if_due(evaluation_id, EDITORS))
 
 
 @bp.post("/paper")
@@ -89,7 +77,7 @@ def enter(evaluation_id: int):  # type: ignore[no-untyped-def]
 def store(evaluation_id: int) -> Response | tuple[str, int, dict[str, str]]:
     """Enter one paper ballot, or only check its slip (``action=check``: what Enter after a
     scan does, since a scanner types the URL and then Enter)."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
     db = get_session()
     typed = request.form.get("code", "")
     code = typed[:MAX_CODE_LENGTH]  # what the form shows again
