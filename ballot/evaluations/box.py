@@ -70,10 +70,3 @@ def box_chunks(session: Session, evaluation: Evaluation) -> Iterator[bytes]:
 
 def box_bytes(session: Session, evaluation: Evaluation) -> bytes:
     return b"".join(box_chunks(session, evaluation))
-
-
-def box_trackers(session: Session, evaluation_id: int) -> set[str]:
-    """Every valid ballot's tracker, for a voter's look-up after close."""
-    return {t for (t,) in session.execute(
-        select(Ballot.tracker).where(Ballot.evaluation_id == evaluation_id,
-                                     Ballot.tracker.is_not(None)))}
