@@ -15,6 +15,7 @@ from tally.model import (
     VoteCounts,
 )
 from tally.parse import parse_assessment
+from tally.ranking import carried_place, competition_rank, county_ranking
 from tally.report import render_csv, render_json, render_table, to_json
 from tally.rules import DEFAULT_RULES, MAX_RATIO, Bands, Rules, VoteValues, Weights
 from tally.scoring import (
@@ -61,9 +62,12 @@ __all__ = [
     "Weights",
     "average",
     "band",
+    "carried_place",
+    "competition_rank",
     "competition_ranks",
     "composite",
     "consequence_flags",
+    "county_ranking",
     "excellent_quota",
     "excellent_ratio",
     "parse_assessment",

@@ -35,11 +35,12 @@ from tally import (
     Veto,
     VetoArea,
     VoteCounts,
-    competition_ranks,
     consequence_flags,
+    county_ranking,
     publish,
     score_assessment,
 )
+from tally import competition_rank as competition_rank  # for ballot.scores.county_services
 from tally.scoring import Flag
 
 COMPONENTS = ("P", "T", "L", "H", "D", "I")
@@ -105,23 +106,12 @@ def rules_for(assessment: Assessment) -> Rules:
     return Rules(decimals=assessment.decimals)
 
 
-def competition_rank(scores: dict[int, Decimal], county_id: int) -> int | None:
-    """The county's place by score, equal scores sharing a place (1, 1, 3), by the same rule as
-    members' ranks (``tally.competition_ranks``); None if unscored."""
-    if county_id not in scores:
-        return None
-    counties = list(scores)
-    return competition_ranks([scores[c] for c in counties])[counties.index(county_id)]
-
-
 def ranking_for(session: Session, county_id: int, year: int,
                 rules: Rules = DEFAULT_RULES) -> Ranking | None:
-    """A13: the county's place among the city's counties by P this year and last year.
+    """A13: the county's place among the city's counties by P this year and last year, from
+    the P scores on record (the rule is ``tally.ranking.county_ranking``).
 
-    None until every county of the city has P this year (places from part of the city would be
-    wrong) or when the county had no P last year. Last year's place is carried into this year's
-    scale by its distance from the top or the bottom, so "in the last two" stays true when the
-    number of counties changed.
+    None until every county of the city has P this year or when the county had no P last year.
     """
     def scores(of_year: int) -> dict[int, Decimal]:
         rows = session.execute(
@@ -132,21 +122,8 @@ def ranking_for(session: Session, county_id: int, year: int,
         return {county: Decimal(value) for county, value in rows}
 
     current, previous = scores(year), scores(year - 1)
-    all_counties = set(session.scalars(select(County.id)))
-    if not all_counties <= set(current):
-        return None
-    now, before = competition_rank(current, county_id), competition_rank(previous, county_id)
-    if now is None or before is None:
-        return None
-    counties = len(current)
-    from_bottom = len(previous) - before + 1
-    if before <= rules.top_n:
-        carried = before
-    elif from_bottom <= rules.bottom_n:
-        carried = counties - from_bottom + 1
-    else:
-        carried = min(max(before, rules.top_n + 1), counties - rules.bottom_n)
-    return Ranking(counties=counties, previous=max(1, min(carried, counties)), current=now)
+    city = set(session.scalars(select(County.id)))
+    return county_ranking(county_id, current, previous, city, rules)
 
 
 def effective_decisions(session: Session, assessment: Assessment) -> dict[int, dict[str, Decision]]:
