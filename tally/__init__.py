@@ -20,6 +20,7 @@ from tally.report import render_csv, render_json, render_table, to_json
 from tally.rules import DEFAULT_RULES, MAX_RATIO, Bands, Rules, VoteValues, Weights
 from tally.scoring import (
     ALL_FLAGS,
+    COMPONENTS,
     AssessmentResult,
     Components,
     Flag,
@@ -39,6 +40,7 @@ from tally.scoring import (
 
 __all__ = [
     "ALL_FLAGS",
+    "COMPONENTS",
     "DEFAULT_RULES",
     "MAX_RATIO",
     "AssessmentInput",

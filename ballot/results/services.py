@@ -24,6 +24,7 @@ from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.results.models import GRADES, Decision, ResultSnapshot
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
 from tally import (
+    COMPONENTS,
     DEFAULT_RULES,
     AssessmentInput,
     AssessmentResult,
@@ -43,7 +44,6 @@ from tally import (
 from tally import competition_rank as competition_rank  # for ballot.scores.county_services
 from tally.scoring import Flag
 
-COMPONENTS = ("P", "T", "L", "H", "D", "I")
 #: What the team can decide (Decision.kind).
 DECISION_KINDS = ("tie", "veto", "missing_input", "promotion")
 #: A17 grounds for marking a promotion candidate (kept in Decision.facts; none = mark withdrawn).
