@@ -28,7 +28,8 @@ csrf = CSRFProtect()
 
 
 def select_locale() -> str:
-    """Chinese unless the visitor chose English (a link on every page sets ``lang``)."""
+    """Chinese unless the visitor chose English (a link on every page sets ``lang``); outside a
+    request Chinese too (the CLI speaks the operator's language, ``ballot.cli.command_unit``)."""
     if not has_request_context():
         return "zh"
     lang = session.get("lang")
@@ -67,7 +68,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         # Behind nginx: the client's address comes from X-Forwarded-For (sign-in rate limit).
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    db.init_app(app)
+    # Voting encrypts a ballot before it takes the write lock (ballot/voting/services.py).
+    db.init_app(app, own_lock=("voting.",))
     # Before CSRF reads any form: voter pages refuse big bodies with 413.
     app.before_request(_voter_bodies_are_small)
     app.before_request(_no_nul_characters)
@@ -89,7 +91,6 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         app.register_blueprint(blueprint)
     errors.init_app(app)
     app.before_request(access.load_user)
-    app.before_request(_writes_take_the_lock)
     _template_helpers(app)
 
     from ballot.cli import register
@@ -149,15 +150,6 @@ def _no_nul_characters() -> Any:
         return render_error(400, _("提交的内容无效"),
                             _("提交的内容包含空字符（NUL），未保存任何内容。请检查后重新输入。"))
     return None
-
-
-def _writes_take_the_lock() -> None:
-    """A staff POST reads then writes; on SQLite it takes the write lock from its first statement
-    so two such requests queue instead of failing. Voting manages its own transactions."""
-    if request.method == "POST" and not (request.endpoint or "").startswith("voting."):
-        from ballot.db import begin_write, get_session
-
-        begin_write(get_session())
 
 
 def _url_or_none(endpoint: str, **values: Any) -> str | None:

@@ -1,22 +1,28 @@
-"""The ``ballot`` command: the team's interface until the workspace exists.
+"""The ``ballot`` command: the operator's interface beside the workspace.
 
-Commands call services and commit (STYLE.md). Bad input prints one clear line and exits 2.
+Commands call the same services as the web pages, inside one unit of work each
+(``command_unit``: commit when the command ends normally, roll back on any error; STYLE habit
+12). A refusal or bad input prints one clear line in the operator's language and exits 2.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import os
 import secrets
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app, render_template
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ballot import migrate
@@ -33,13 +39,13 @@ from ballot.assessments.services import (
     replace_roster,
 )
 from ballot.audit.services import record
-from ballot.db import get_session
+from ballot.db import get_session, unit_of_work
+from ballot.errors import Refusal
 from ballot.evaluations.floor import publication
 from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
     CountsWithheld,
     EvaluationError,
-    close_due_evaluations,
     close_evaluation,
     create_evaluation,
     issue_slips,
@@ -59,6 +65,30 @@ class Withheld(click.ClickException):
     """Counts withheld below the anonymity floor: not bad input, but nothing to show (exit 3)."""
 
     exit_code = 3
+
+
+def operator_language() -> str:
+    """The CLI's language: Chinese when ``BALLOT_LANG`` (or else ``LANG``) starts with ``zh``,
+    English otherwise (what a server's shell usually has)."""
+    wanted = os.environ.get("BALLOT_LANG") or os.environ.get("LANG") or ""
+    return "zh" if wanted.lower().startswith("zh") else "en"
+
+
+def command_unit(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command in one unit of work (``ballot.db.unit_of_work``) and in the operator's
+    language; a service's refusal becomes the command's one line and exit 2, nothing written.
+    Goes under ``with_appcontext`` (or on an ``AppGroup`` command)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with force_locale(operator_language()):
+            try:
+                with unit_of_work():
+                    command(*args, **kwargs)
+            except Refusal as refusal:
+                raise InputProblem("\n  ".join(refusal.lines())) from None
+
+    return run
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
@@ -98,6 +128,7 @@ def lan_address() -> str:
 
 @click.command("init")
 @with_appcontext
+@command_unit
 def init_command() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
@@ -138,6 +169,7 @@ DEMO_ROSTER = [
 @with_appcontext
 @click.option("--slips", "slip_count", default=30, show_default=True, help="Slips to issue.")
 @click.option("--base-url", help="Address the phones use; default: this machine on port 8000.")
+@command_unit
 def demo_command(slip_count: int, base_url: str | None) -> None:
     """Create a demo county with an open democratic evaluation and print its slips."""
     db = get_session()
@@ -174,7 +206,6 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
     html = Path(current_app.instance_path) / f"slips-{evaluation.id}.html"
     html.parent.mkdir(parents=True, exist_ok=True)
     _write_slips(evaluation, credentials, base, html, None)
-    db.commit()
     click.echo(f"evaluation {evaluation.id}: 示范县 {year} 民主测评, {slip_count} slips, open")
     click.echo(f"team page (turnout, close, results): {_team_url(base, evaluation)}")
     click.echo(f"  sign in as demo-team, password {password} "
@@ -199,6 +230,7 @@ def evaluation_group() -> None:
               help="CSV with 姓名, 职务, 分管工作, 排序 (needed the first time).")
 @click.option("--excellent-cap", type=int, help="Most Excellent ratings one ballot may give.")
 @click.option("--closes-at", help="Closing time, ISO 8601 with offset, e.g. 2026-12-01T11:30+08:00.")
+@command_unit
 def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
                       excellent_cap: int | None, closes_at: str | None) -> None:
     """Create a draft evaluation over a county's roster for the year."""
@@ -228,7 +260,6 @@ def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
         raise InputProblem("roster: " + "\n  ".join(error.problems)) from None
     except EvaluationError as error:
         raise InputProblem(str(error)) from None
-    db.commit()
     click.echo(f"evaluation {evaluation.id} created (draft), {len(assessment.members)} members")
     click.echo(f"team page path: /evaluations/{evaluation.id}/")
 
@@ -257,6 +288,7 @@ def slips_group() -> None:
               help="Write the A4 print page here.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url")
+@command_unit
 def slips_issue(evaluation_id: int, count: int, html: Path, csv_path: Path | None,
                 base_url: str | None) -> None:
     """Issue COUNT new slips and write the print page (and optionally their URLs as CSV)."""
@@ -268,6 +300,7 @@ def slips_issue(evaluation_id: int, count: int, html: Path, csv_path: Path | Non
 @click.option("--count", required=True, type=int)
 @click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url")
+@command_unit
 def slips_export(evaluation_id: int, count: int, csv_path: Path, base_url: str | None) -> None:
     """Issue COUNT new slips and write their ballot URLs as CSV (for a print shop or mail merge)."""
     _issue(evaluation_id, count, base_url, None, csv_path)
@@ -287,12 +320,12 @@ def _issue(evaluation_id: int, count: int, base_url: str | None, html: Path | No
         _write_slips(evaluation, credentials, base, html, csv_path)
     except OSError as error:
         raise InputProblem(f"cannot write the slips: {error}") from None
-    db.commit()
 
 
 @click.command("open")
 @with_appcontext
 @click.argument("evaluation_id", type=int)
+@command_unit
 def open_command(evaluation_id: int) -> None:
     """Open an evaluation: its slips can vote from now on."""
     db = get_session()
@@ -300,13 +333,13 @@ def open_command(evaluation_id: int) -> None:
         open_evaluation(db, _evaluation(evaluation_id))
     except EvaluationError as error:
         raise InputProblem(str(error)) from None
-    db.commit()
     click.echo(f"evaluation {evaluation_id} is open")
 
 
 @click.command("close")
 @with_appcontext
 @click.argument("evaluation_id", type=int)
+@command_unit
 def close_command(evaluation_id: int) -> None:
     """Close an open evaluation and tally it."""
     db = get_session()
@@ -318,7 +351,6 @@ def close_command(evaluation_id: int) -> None:
     if not closed:
         raise InputProblem(f"evaluation {evaluation_id}: only an open evaluation can be closed "
                            f"(it is {evaluation.state})")
-    db.commit()
     click.echo(f"evaluation {evaluation_id} is closed and tallied; the box's SHA-256 digest is "
                f"{evaluation.box_digest}; its key is destroyed")
     if evaluation.counts_withheld:
@@ -331,25 +363,31 @@ def close_command(evaluation_id: int) -> None:
 @with_appcontext
 def close_due_command() -> None:
     """Close every open evaluation past its closing time (run it from cron every minute)."""
-    for evaluation_id in close_due_evaluations(get_session()):
+    from ballot.evaluations.closer import close_due_now
+
+    for evaluation_id in close_due_now(current_app._get_current_object()):  # type: ignore[attr-defined]
         click.echo(f"evaluation {evaluation_id} closed at its closing time")
 
 
 @click.command("turnout")
 @with_appcontext
 @click.argument("evaluation_id", type=int)
+@command_unit
 def turnout_command(evaluation_id: int) -> None:
     """Slips issued and used."""
     evaluation = _evaluation(evaluation_id)
     counts = turnout(get_session(), evaluation)
-    click.echo(f"{evaluation.state}: {counts.used} of {counts.issued} slips used "
-               f"({counts.percent}%)")
+    phase = evaluation.phase()
+    click.echo(f"{phase}: {counts.used} of {counts.issued} slips used ({counts.percent}%)"
+               + (" - past its closing time, being closed and tallied" if phase == "closing"
+                  else ""))
 
 
 @click.command("results")
 @with_appcontext
 @click.argument("evaluation_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@command_unit
 def results_command(evaluation_id: int, as_json: bool) -> None:
     """Counts and vote score per member, once the evaluation is closed.
 
@@ -436,6 +474,7 @@ def user_group() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Prompted for when not given (or read from BALLOT_NEW_PASSWORD).",
               envvar="BALLOT_NEW_PASSWORD")
+@command_unit
 def user_create(username: str, role: str, display_name: str, office: str | None,
                 counties: tuple[str, ...], password: str) -> None:
     """Create an account, e.g. the first admin: ballot user create admin --role admin."""
@@ -454,7 +493,6 @@ def user_create(username: str, role: str, display_name: str, office: str | None,
     record(db, "user.create", actor=None, target=f"user:{user.id}",
            after={"username": user.username, "role": user.role, "office": user.office,
                   "counties": [c.name for c in county_rows]})
-    db.commit()
     click.echo(f"account {user.username} ({user.role}) created")
 
 

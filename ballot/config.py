@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     # Seconds a voter's phone and the projector page wait between refreshes.
     "TURNOUT_REFRESH_SECONDS": 5,
+    # Seconds between two passes of the closer (ballot/evaluations/closer.py) in each gunicorn
+    # worker: an evaluation closes and is tallied at most this long after its closing time.
+    "CLOSE_DUE_SECONDS": 10,
 }
 
 ENVIRONMENT_KEYS = {
@@ -39,6 +42,7 @@ ENVIRONMENT_KEYS = {
     "BOX_KEY_DIR": "BALLOT_BOX_KEY_DIR",
     "BASE_URL": "BALLOT_BASE_URL",
     "TRUSTED_PROXIES": "BALLOT_TRUSTED_PROXIES",
+    "CLOSE_DUE_SECONDS": "BALLOT_CLOSE_DUE_SECONDS",
 }
 
 

@@ -1,17 +1,24 @@
-"""Engine, sessions and the declarative base.
+"""Engine, sessions, the declarative base and the one transaction boundary (STYLE habit 12).
 
-One session per request, committed once by the view (or the CLI command) and rolled back on any
-exception (STYLE.md, Indico). SQLite runs in WAL mode with a busy timeout; writes that must not
-race (spending a credential, closing an evaluation) start with ``BEGIN IMMEDIATE`` there.
+One session per request or CLI command, and one unit of work around it (``init_app``,
+``unit_of_work``): it commits when the request's response is a success (below 400) or the
+command returns, and rolls back on any exception or error response. Services flush and raise;
+no view, command or service calls ``commit()`` or ``rollback()`` (Warehouse, Indico ``web/rh.py``).
+Work that must run in a transaction of its own after the unit ends (closing an evaluation once
+its last ballot is stored, keeping a failed sign-in for the rate limit) is queued with ``then``.
+
+SQLite runs in WAL mode with a busy timeout; writes that must not race (spending a credential,
+closing an evaluation) start with ``BEGIN IMMEDIATE`` there (``begin_write``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -60,8 +67,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # statement machinery costs more than SQLite's BEGIN itself.
             connection.connection.dbapi_connection.execute(_BEGIN[mode])  # type: ignore[union-attr]
 
+        _track_writes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _track_writes(engine)
+    return engine
+
+
+def _track_writes(engine: Engine) -> None:
+    """Mark a connection whose current transaction has written (``begin_write`` refuses to end
+    such a transaction), and clear the mark when it ends."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
+              _executemany: bool) -> None:
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            conn.info["wrote"] = True
+
+    def _clear(conn: Connection) -> None:
+        conn.info.pop("wrote", None)
+
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, _clear)
+
+
+#: What ``then`` queues: a function of a session, run in a unit of work of its own.
+Followup = Callable[[Session], object]
+
+
+def then(session: Session, action: Followup) -> None:
+    """Run ``action(session)`` in a transaction of its own once the current unit of work has
+    ended, whether it committed or rolled back (the request's, or a command's); its own
+    failure is logged and rolled back, and never undoes the unit before it."""
+    session.info.setdefault("then", []).append(action)
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:
@@ -128,27 +166,92 @@ def scrub_sqlite(session: Session) -> None:
         raw.close()
 
 
-def init_app(app: Flask) -> None:
-    """Attach an engine and a session factory to the app; close the session on teardown."""
+def init_app(app: Flask, own_lock: tuple[str, ...] = ()) -> None:
+    """Attach an engine and a session factory to the app, and the request's unit of work.
+
+    Every staff POST takes SQLite's write lock from its first statement, so two such requests
+    queue instead of failing; endpoints starting with one of ``own_lock`` (the voting pages,
+    which encrypt before they lock) call ``begin_write`` themselves.
+    """
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 
-    @app.teardown_appcontext
+    def _writes_take_the_lock() -> None:
+        if request.method == "POST" and not (request.endpoint or "").startswith(own_lock):
+            begin_write(get_session())
+
+    def _end_unit(response: Response) -> Response:
+        session = g.get("db_session")
+        if session is not None:
+            finish(session, success=response.status_code < 400)
+        return response
+
     def _close_session(exc: BaseException | None) -> None:
+        # Whatever no unit of work committed is discarded with the connection (an app context
+        # with no unit: a test's, a shell's); what ``then`` queued for it never runs.
         session = g.pop("db_session", None)
         if session is not None:
-            if exc is not None:
-                session.rollback()
+            session.info.pop("then", None)
             session.close()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _writes_take_the_lock)
+    app.after_request(_end_unit)
+    app.teardown_appcontext(_close_session)
 
 
 def get_session() -> Session:
     """The request's (or CLI command's) session, created on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
+        g.db_session.info["unit"] = "open"
     session: Session = g.db_session
     return session
+
+
+def finish(session: Session, success: bool) -> None:
+    """End the session's unit of work: commit on success, otherwise roll back; then run what
+    ``then`` queued, each in a transaction of its own."""
+    try:
+        if success:
+            session.commit()
+        else:
+            session.rollback()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.info["unit"] = "done"
+        _run_followups(session)
+
+
+def _run_followups(session: Session) -> None:
+    log = logging.getLogger(__name__)
+    while actions := session.info.pop("then", []):
+        for action in actions:
+            try:
+                action(session)
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("a follow-up transaction failed")
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a CLI command (or a background job) in an app context: commits
+    when the block ends normally, rolls back on any exception (a refusal, ``click`` exiting
+    with an error), then runs what ``then`` queued. Yields the session."""
+    session = get_session()
+    if session.in_transaction() and _has_written(session):
+        raise RuntimeError("a unit of work cannot start inside a transaction that has written")
+    session.info["unit"] = "open"
+    try:
+        yield session
+    except BaseException:
+        finish(session, success=False)
+        raise
+    finish(session, success=True)
 
 
 def read_connection(session: Session) -> Connection:
@@ -163,11 +266,23 @@ def read_connection(session: Session) -> Connection:
     return session.connection()
 
 
+def _has_written(session: Session) -> bool:
+    if session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get("wrote"))
+
+
 def begin_write(session: Session) -> None:
     """Start a transaction that holds the write lock from its first statement (SQLite).
 
-    Must be called before anything else in the transaction; ends any read-only one first.
+    Called before anything is written in the unit of work: a transaction that has only read
+    (the voting pages read the slip before they encrypt) is ended first; one that has written
+    is never thrown away, the call is a bug and raises.
     """
     if session.in_transaction():
+        if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+            return  # already the write transaction (a staff POST begins with it)
+        if _has_written(session):
+            raise RuntimeError("begin_write after a write: it would discard what was written")
         session.rollback()
     session.connection(execution_options=IMMEDIATE)

@@ -1,4 +1,4 @@
-"""Clear error pages in the visitor's language for every 4xx, and never a traceback."""
+"""Refusals, and clear error pages in the visitor's language for every 4xx, never a traceback."""
 
 from __future__ import annotations
 
@@ -6,6 +6,38 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class Refusal(Exception):
+    """A service's "no": the input or the state does not allow what was asked, and nothing was
+    changed (the unit of work rolls back). The one refusal type (STYLE habit 14): every
+    service's own (``EvaluationError``, ``RosterError``...) derives from it.
+
+    ``message`` is a translatable string, lazy (``_l("...%(n)s...", n=5)``) or already
+    translated: ``str(refusal)`` gives it in the language of the moment, the visitor's on a page
+    and the operator's in the CLI. A view that does not catch it answers 422 with the message
+    (``init_app``); ``status`` overrides that (409 for "not at this stage").
+    """
+
+    status = 422
+
+    def __init__(self, message: object, *, problems: list[object] | None = None) -> None:
+        super().__init__(message)
+        self._message = message
+        #: Several problems at once (a roster's rows), each translatable; ``message`` sums up.
+        self.problems = list(problems or [])
+
+    @property
+    def message(self) -> str:
+        """The message in the current language."""
+        return str(self._message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def lines(self) -> list[str]:
+        """Every problem as text in the current language; the message alone if none."""
+        return [str(p) for p in self.problems] or [self.message]
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -41,6 +73,10 @@ def init_app(app: Flask) -> None:
             _("页面已过期"),
             _("此页面的安全校验已失效（例如等待过久或 Cookie 被禁用），未保存任何内容。请重新打开链接。"),
         )
+
+    @app.errorhandler(Refusal)
+    def _refused(refusal: Refusal):  # type: ignore[no-untyped-def]
+        return render_error(refusal.status, _("未能完成操作"), "；".join(refusal.lines()))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 KIND_LABELS = {"democratic": _l("民主测评"), "interview": _l("个别谈话")}
-STATE_LABELS = {"draft": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束")}
+STATE_LABELS = {"draft": _l("未开始"), "open": _l("进行中"), "closing": _l("正在结束"),
+                "closed": _l("已结束")}
 RATING_LABELS = {
     "excellent": _l("优秀"),
     "competent": _l("称职"),

@@ -23,3 +23,13 @@ loglevel = os.environ.get("BALLOT_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 # A meeting room may put a reverse proxy in front; only trust it when told to.
 forwarded_allow_ips = os.environ.get("BALLOT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Each worker runs the closer: evaluations close at their closing time with no request
+    (ballot/evaluations/closer.py; BALLOT_CLOSE_DUE_SECONDS, 0 turns it off)."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "config") and "CLOSE_DUE_SECONDS" in app.config:
+        from ballot.evaluations.closer import start
+
+        start(app)

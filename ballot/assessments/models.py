@@ -2,10 +2,59 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballot.db import Base
+
+
+class Stage(StrEnum):
+    """Where an assessment stands in the A15 approval chain."""
+
+    #: The team sets up, collects the inputs and decides (also after a return).
+    SETUP = "setup"
+    #: Kept for old rows: proposing now sends the results straight to the three offices.
+    PROPOSED = "proposed"
+    #: The organization department, the supervision office and the poverty office review.
+    REVIEW = "review"
+    #: The city's poverty-alleviation leading group deliberates.
+    DELIBERATION = "deliberation"
+    #: The city's party committee approves.
+    APPROVAL = "approval"
+    #: Approved: the results are final (changes only by a recorded amendment).
+    APPROVED = "approved"
+
+    @property
+    def inputs_open(self) -> bool:
+        """Roster, P/T/L/H, settings and decisions change only at this stage (A15)."""
+        return self is Stage.SETUP
+
+    def may_move_to(self, stage: Stage) -> bool:
+        """The legal moves of the A15 chain (``TRANSITIONS``)."""
+        return stage in TRANSITIONS[self]
+
+
+#: The A15 chain: the team proposes (setup -> review); the offices sign off (the last one's
+#: sign-off moves it to deliberation) or return it; the leading group deliberates or returns;
+#: the party committee approves or returns. A return always goes back to setup.
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    Stage.SETUP: frozenset({Stage.REVIEW}),
+    Stage.PROPOSED: frozenset({Stage.REVIEW, Stage.SETUP}),
+    Stage.REVIEW: frozenset({Stage.DELIBERATION, Stage.SETUP}),
+    Stage.DELIBERATION: frozenset({Stage.APPROVAL, Stage.SETUP}),
+    Stage.APPROVAL: frozenset({Stage.APPROVED, Stage.SETUP}),
+    Stage.APPROVED: frozenset(),
+}
 
 
 class County(Base):
@@ -66,7 +115,10 @@ class Assessment(Base):
     inputs_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Where the A15 approval chain stands: setup -> proposed -> review -> deliberation ->
     #: approval -> approved.
-    stage: Mapped[str] = mapped_column(String(20), default="setup")
+    stage: Mapped[Stage] = mapped_column(
+        Enum(Stage, native_enum=False, create_constraint=False, length=20,
+             values_callable=lambda stages: [s.value for s in stages]),
+        default=Stage.SETUP)
 
     county: Mapped[County] = relationship(back_populates="assessments")
     members: Mapped[list[Member]] = relationship(
@@ -76,6 +128,12 @@ class Assessment(Base):
     @property
     def title(self) -> str:
         return f"{self.county.name} {self.year}"
+
+    @property
+    def inputs_open(self) -> bool:
+        """The roster, P/T/L/H, the settings and the evaluations change only while this holds:
+        at the setup stage, before the team locks the inputs (A15 procedure)."""
+        return not self.inputs_locked and self.stage.inputs_open
 
 
 class Member(Base):

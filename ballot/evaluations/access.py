@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from flask import abort
 
-from ballot.accounts.access import READERS, assessment_for
-from ballot.db import get_session
+from ballot.accounts.access import EDITORS, READERS, assessment_for
+from ballot.accounts.models import Role
+from ballot.db import get_session, then
 from ballot.evaluations.models import Evaluation
-from ballot.evaluations.services import close_if_due
+from ballot.evaluations.services import close_due
 
 
-def evaluation_for(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # type: ignore[type-arg]
-    """The evaluation, if the signed-in account has one of ``roles`` for its county."""
+def evaluation_for(evaluation_id: int, roles: tuple[Role, ...] = READERS) -> Evaluation:
+    """The evaluation, if the signed-in account has one of ``roles`` for its county. Reads
+    only: an evaluation past its closing time shows as *closing* (``Evaluation.phase``)."""
     evaluation = get_session().get(Evaluation, evaluation_id)
     if evaluation is None:
         abort(404)
@@ -20,12 +22,11 @@ def evaluation_for(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  #
     return evaluation
 
 
-def evaluation_closed_if_due(evaluation_id: int, roles: tuple = READERS) -> Evaluation:  # type: ignore[type-arg]
-    """The same, closed first if its closing time has passed (the team's pages; a GET that
-    writes, which issue 9 moves out of the request)."""
+def evaluation_to_change(evaluation_id: int, roles: tuple[Role, ...] = EDITORS) -> Evaluation:
+    """The same, for a team's POST: if the evaluation is past its closing time, it is closed
+    and tallied in a transaction of its own right after this request's (``db.then``), so the
+    POST itself is judged on the evaluation as it stands (no slip is issued once it is due)."""
     evaluation = evaluation_for(evaluation_id, roles)
-    db = get_session()
-    if close_if_due(db, evaluation):
-        db.commit()
-        db.refresh(evaluation)
+    if evaluation.is_due():
+        then(get_session(), lambda session: close_due(session, evaluation_id))
     return evaluation

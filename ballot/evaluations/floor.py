@@ -25,13 +25,14 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError, ensure_decisions_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
+from ballot.errors import Refusal
 from ballot.evaluations.models import Evaluation, State
 
 #: Longest reason for publishing withheld counts (the column's size).
 MAX_REASON = 500
 
 
-class FloorError(Exception):
+class FloorError(Refusal):
     """A decision to publish refused; the message (translated) says why, nothing was written."""
 
 

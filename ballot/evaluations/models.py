@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballot.assessments.models import Assessment, Member
+from ballot.clock import utcnow
 from ballot.db import Base
 
 
@@ -35,8 +36,21 @@ class Kind(StrEnum):
 
 
 class State(StrEnum):
+    """What the evaluation row says: draft -> open -> closed."""
+
     DRAFT = "draft"
     OPEN = "open"
+    CLOSED = "closed"
+
+
+class Phase(StrEnum):
+    """What people see: the state, plus *closing* for an open evaluation past its closing time
+    that the closer has not closed yet (seconds, ballot/evaluations/closer.py). Reading it
+    writes nothing (STYLE habit 2)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSING = "closing"
     CLOSED = "closed"
 
 
@@ -115,6 +129,22 @@ class Evaluation(Base):
     @property
     def members(self) -> list[Member]:
         return self.assessment.members
+
+    def is_due(self, now: dt.datetime | None = None) -> bool:
+        """Open, and its closing time has passed: it takes no more ballots, and the closer (or
+        the next POST) closes and tallies it."""
+        return (self.state == State.OPEN and self.closes_at is not None
+                and self.closes_at <= (now or utcnow()))
+
+    def phase(self, now: dt.datetime | None = None) -> Phase:
+        """The state as people see it (Phase): *closing* once due and not yet closed."""
+        return Phase.CLOSING if self.is_due(now) else Phase(self.state)
+
+    @property
+    def accepts_ballots(self) -> bool:
+        """Open and not past its closing time: a read-only check, for every page and the
+        voting path alike."""
+        return self.state == State.OPEN and not self.is_due()
 
 
 class Slip(Base):

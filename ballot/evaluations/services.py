@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -22,10 +23,12 @@ from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.clock import utcnow
 from ballot.db import after_commit, begin_write, read_connection, scrub_sqlite
+from ballot.errors import Refusal
 from ballot.evaluations.box import file_digest, stored_ballots
 from ballot.evaluations.floor import counts_visible, valid_ballots
 from ballot.evaluations.keystore import KeyMissing, KeyStore, current_keystore
 from ballot.evaluations.models import Evaluation, Kind, Slip, State, VoteTally
+from ballot.labels import STATE_LABELS
 from ballot.slips.credentials import credential_hash, new_credential
 from tally import DEFAULT_RULES, Rules, box
 from tally.group import GroupError
@@ -34,8 +37,10 @@ from tally.group import GroupError
 MAX_SLIPS_PER_ISSUE = 2000
 
 
-class EvaluationError(Exception):
+class EvaluationError(Refusal):
     """A team action that the evaluation's state or the input does not allow."""
+
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,8 @@ def _ensure_inputs_open(assessment: Assessment) -> None:
     try:
         ensure_inputs_open(assessment)
     except LockedError:
-        raise EvaluationError("the inputs of this assessment are locked; "
-                              "no evaluation can be created, opened or given slips") from None
+        raise EvaluationError(_l("本考核的录入已锁定（或结果已进入审批）：不能再新建、开始测评或发放票签。")
+                              ) from None
 
 
 def create_evaluation(
@@ -69,11 +74,10 @@ def create_evaluation(
     """A draft evaluation over the assessment's roster (A11.3: meeting or interviews)."""
     _ensure_inputs_open(assessment)
     if not assessment.members:
-        raise EvaluationError("the assessment has no members to rate")
+        raise EvaluationError(_l("本考核还没有被测评人名单，请先导入名单。"))
     if excellent_cap is not None and not 0 <= excellent_cap <= len(assessment.members):
-        raise EvaluationError(
-            f"excellent cap must be between 0 and {len(assessment.members)}, got {excellent_cap}"
-        )
+        raise EvaluationError(_l("每张选票“优秀”上限应在 0 到 %(most)s 之间，收到 %(value)s。",
+                                 most=len(assessment.members), value=excellent_cap))
     evaluation = Evaluation(
         assessment=assessment,
         kind=kind.value,
@@ -97,10 +101,11 @@ def issue_slips(session: Session, evaluation: Evaluation, count: int, key: str,
     Slips can be issued while the evaluation is a draft or open, never after it closed.
     """
     _ensure_inputs_open(evaluation.assessment)
-    if evaluation.state == State.CLOSED:
-        raise EvaluationError("the evaluation is closed; no more slips can be issued")
+    if evaluation.state == State.CLOSED or evaluation.is_due():
+        raise EvaluationError(_l("本次测评已结束（或已到结束时间），不能再发放票签。"))
     if not 1 <= count <= MAX_SLIPS_PER_ISSUE:
-        raise EvaluationError(f"slip count must be between 1 and {MAX_SLIPS_PER_ISSUE}, got {count}")
+        raise EvaluationError(_l("票签数量应在 1 到 %(most)s 之间，收到 %(count)s。",
+                                 most=MAX_SLIPS_PER_ISSUE, count=count))
     credentials = [new_credential() for _ in range(count)]
     # Stored in an order that owes nothing to the sheet's (PostgreSQL's heap keeps insertion
     # order): neither a key nor a row's place names a slip's position in the printed batch.
@@ -135,7 +140,8 @@ def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None
     """
     _ensure_inputs_open(evaluation.assessment)
     if evaluation.state != State.DRAFT:
-        raise EvaluationError(f"only a draft evaluation can be opened; this one is {evaluation.state}")
+        raise EvaluationError(_l("只有未开始的测评可以开始；本次测评%(state)s。",
+                                 state=STATE_LABELS[evaluation.state]))
     seed = box.new_seed()
     keys = box.public_keys(seed, len(evaluation.members) * box.SLOTS_PER_MEMBER)
     header = box.canonical(box_header(evaluation, keys)).decode("utf-8")
@@ -151,8 +157,7 @@ def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None
     )
     if opened.rowcount != 1:
         session.expire(evaluation)
-        raise EvaluationError("only a draft evaluation can be opened; this one was opened "
-                              "or closed meanwhile")
+        raise EvaluationError(_l("只有未开始的测评可以开始；本次测评已被他人开始或结束。"))
     (keystore or current_keystore()).put(evaluation.id, seed)
     session.expire(evaluation, ["state", "box_keys", "box_header"])
     record(session, "evaluation.open", actor=actor, assessment_id=evaluation.assessment_id,
@@ -184,27 +189,25 @@ def close_evaluation(
     The ballots are added up slot by slot and only the sums are decrypted, each with a proof
     (``tally.box``); the tally and the box's result and digest are stored. Once that commits the
     key is destroyed and, on SQLite, the file is rebuilt and its WAL emptied (db.scrub_sqlite):
-    from then on nobody, the server included, can open a single ballot. Returns False when it
-    was not open (someone else closed it first); raises KeyLost, changing nothing, when the key
-    store lacks the key or holds one that does not open the ballots.
+    from then on nobody, the server included, can open a single ballot. Returns False, writing
+    nothing, when it is not open (someone else closed it first); raises KeyLost, writing
+    nothing, when the key store lacks the key or holds one that does not open the ballots.
+    Everything is checked and decrypted before the first write, so a caller that catches a
+    refusal can still commit safely.
     """
     begin_write(session)
-    closed = session.execute(
-        update(Evaluation)
-        .where(Evaluation.id == evaluation_id, Evaluation.state == State.OPEN.value)
-        .values(state=State.CLOSED.value, closed_reason=reason, closed_at=utcnow())
-    )
-    if closed.rowcount != 1:
-        session.rollback()
+    # The row lock (PostgreSQL) waits for ballots being cast, which hold the row FOR SHARE;
+    # SQLite's write lock, taken above, already does.
+    evaluation = session.get(Evaluation, evaluation_id, with_for_update=True,
+                             populate_existing=True)
+    if evaluation is None or evaluation.state != State.OPEN:
         return False
     store = keystore or current_keystore()
-    evaluation = session.get_one(Evaluation, evaluation_id)
     try:
         seed = store.get(evaluation_id)
     except KeyMissing:
-        session.rollback()
-        raise KeyLost("the key of this evaluation is missing from the key store "
-                      f"({store.path(evaluation_id)}); its ballots cannot be counted") from None
+        raise KeyLost(_l("本次测评的密钥不在密钥库中（%(path)s），选票无法计票。",
+                         path=str(store.path(evaluation_id)))) from None
     ciphertexts, invalid = stored_ballots(session, evaluation_id)
     header = json.loads(evaluation.box_header or "{}")
     if rules is DEFAULT_RULES:
@@ -215,10 +218,18 @@ def close_evaluation(
         decryption = box.decrypt_sums(seed, evaluation.box_keys or b"", ciphertexts,
                                       box.header_digest(header))
     except (box.BoxError, GroupError) as error:
-        session.rollback()
-        raise KeyLost(f"the key in the key store does not open this evaluation's ballots "
-                      f"({error})") from None
+        raise KeyLost(_l("密钥库中的密钥打不开本次测评的选票（%(error)s），无法计票。",
+                         error=str(error))) from None
     result = box.result_section(decryption, len(ciphertexts), invalid, rules)
+    closed = session.execute(
+        update(Evaluation)
+        .where(Evaluation.id == evaluation_id, Evaluation.state == State.OPEN.value)
+        .values(state=State.CLOSED.value, closed_reason=reason, closed_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    if closed.rowcount != 1:  # cannot happen under the locks above; never tally twice
+        raise EvaluationError(_l("测评已被同时结束。"))
+    session.expire(evaluation, ["state", "closed_reason", "closed_at"])
     evaluation.ballots_cast = len(ciphertexts) + invalid
     evaluation.invalid_ballots = invalid
     evaluation.box_result = box.canonical(result).decode("utf-8")
@@ -256,17 +267,18 @@ def _write_tallies(session: Session, evaluation: Evaluation, result: Mapping[str
         )
 
 
-def close_if_due(session: Session, evaluation: Evaluation, now: dt.datetime | None = None) -> bool:
-    """Close an open evaluation whose closing time has passed. Returns True if it closed now."""
-    now = now or utcnow()
-    if evaluation.state != State.OPEN or evaluation.closes_at is None or evaluation.closes_at > now:
+def close_due(session: Session, evaluation_id: int, now: dt.datetime | None = None) -> bool:
+    """Close an open evaluation whose closing time has passed (the closer, ``ballot
+    close-due``, a voter's POST arriving late). Returns True if it closed now."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or not evaluation.is_due(now):
         return False
-    return _close_logging_a_lost_key(session, evaluation.id, "time")
+    return _close_logging_a_lost_key(session, evaluation_id, "time")
 
 
 def _close_logging_a_lost_key(session: Session, evaluation_id: int, reason: str) -> bool:
-    """Close on the way (time, every slip used): a lost key leaves the evaluation open, logged,
-    for the team's close to report, rather than failing a voter's request."""
+    """Close on the way (time, every slip used): a lost key leaves the evaluation open and
+    unchanged, logged, for the team's close to report, rather than failing a voter's request."""
     try:
         return close_evaluation(session, evaluation_id, reason)
     except KeyLost as error:
@@ -283,7 +295,10 @@ _UNUSED = (
 
 def close_if_all_used(session: Session, evaluation_id: int) -> bool:
     """Close an open evaluation once every issued slip has been used. Runs after every ballot,
-    so the check is one indexed look-up as a Core statement (index slip (evaluation_id, spent))."""
+    in a transaction of its own once the ballot's has committed (``db.then``): of two last
+    voters at least the later one then sees every slip spent (PostgreSQL's READ COMMITTED would
+    hide the other's spend inside the cast). The check is one indexed look-up as a Core
+    statement (index slip (evaluation_id, spent))."""
     unused = read_connection(session).execute(_UNUSED, {"evaluation_id": evaluation_id}).first()
     if unused is not None:
         return False
@@ -293,21 +308,13 @@ def close_if_all_used(session: Session, evaluation_id: int) -> bool:
     return _close_logging_a_lost_key(session, evaluation_id, "all_slips_used")
 
 
-def close_due_evaluations(session: Session, now: dt.datetime | None = None) -> list[int]:
-    """Close every open evaluation past its closing time (for cron: ``ballot close-due``)."""
-    now = now or utcnow()
-    due = session.scalars(
+def due_evaluations(session: Session, now: dt.datetime | None = None) -> list[int]:
+    """The open evaluations past their closing time (read only)."""
+    return list(session.scalars(
         select(Evaluation.id).where(
-            Evaluation.state == State.OPEN.value, Evaluation.closes_at <= now
-        )
-    ).all()
-    closed = []
-    for evaluation_id in due:
-        if _close_logging_a_lost_key(session, evaluation_id, "time"):
-            session.commit()
-            closed.append(evaluation_id)
-    sweep_keys(session)
-    return closed
+            Evaluation.state == State.OPEN.value, Evaluation.closes_at <= (now or utcnow())
+        ).order_by(Evaluation.id)
+    ))
 
 
 def sweep_keys(session: Session, keystore: KeyStore | None = None) -> list[int]:
@@ -327,10 +334,9 @@ class CountsWithheld(EvaluationError):
     decision (SPEC "anonymity floor", ballot/evaluations/floor.py)."""
 
     def __init__(self, valid: int, floor: int) -> None:
-        ballots = "ballot" if valid == 1 else "ballots"
-        super().__init__(f"its per-member counts are withheld: {valid} valid {ballots}, fewer "
-                         f"than the anonymity floor of {floor}; they show once the team records "
-                         "a decision to publish them (results page)")
+        super().__init__(_l("各被测评人的票数暂不公开：有效选票 %(valid)s 张，少于匿名下限 "
+                            "%(floor)s 张；考核组在结果页记录公开决定后方可显示。",
+                            valid=valid, floor=floor))
         self.valid = valid
         self.floor = floor
 
@@ -339,7 +345,7 @@ def results(session: Session, evaluation: Evaluation) -> list[VoteTally]:
     """The stored tally in roster order; refused while the evaluation is not closed, and with
     CountsWithheld while it is below the anonymity floor and not published (SPEC)."""
     if evaluation.state != State.CLOSED:
-        raise EvaluationError("results are hidden until the evaluation closes")
+        raise EvaluationError(_l("测评结束后才能查看结果。"))
     if not counts_visible(evaluation):
         raise CountsWithheld(valid_ballots(evaluation), evaluation.assessment.anonymity_floor)
     by_member = {t.member_id: t for t in evaluation.tallies}

@@ -1,4 +1,8 @@
-"""The team's pages for one evaluation: turnout, projector screen, slips, open/close, results."""
+"""The team's pages for one evaluation: turnout, projector screen, slips, open/close, results.
+
+Every GET reads only: an evaluation past its closing time shows as *closing* until the closer
+(ballot/evaluations/closer.py) or the team's next POST closes it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from flask_babel import gettext as _
 from ballot.accounts.access import EDITORS, READERS, current_user, require
 from ballot.db import get_session
 from ballot.errors import render_error
-from ballot.evaluations.access import evaluation_closed_if_due
+from ballot.evaluations.access import evaluation_for, evaluation_to_change
 from ballot.evaluations.floor import (
     FloorError,
     below_floor,
@@ -16,6 +20,7 @@ from ballot.evaluations.floor import (
     publish_counts,
     withheld,
 )
+from ballot.evaluations.forms import SlipsForm
 from ballot.evaluations.models import Evaluation, State
 from ballot.evaluations.services import (
     CountsWithheld,
@@ -27,7 +32,6 @@ from ballot.evaluations.services import (
     results,
     turnout,
 )
-from ballot.parsing import whole_number
 from ballot.slips.printing import slip_sheets
 
 bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
@@ -36,7 +40,7 @@ bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
 @bp.get("/")
 @require(*READERS)
 def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_closed_if_due(evaluation_id)
+    evaluation = evaluation_for(evaluation_id)
     slips = turnout(get_session(), evaluation)
     return render_template(
         "team/dashboard.html",
@@ -52,7 +56,7 @@ def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
 @require(*READERS)
 def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
-    evaluation = evaluation_closed_if_due(evaluation_id)
+    evaluation = evaluation_for(evaluation_id)
     return render_template(
         "team/screen.html",
         evaluation=evaluation,
@@ -64,41 +68,35 @@ def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/open")
 @require(*EDITORS)
 def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
-    db = get_session()
+    evaluation = evaluation_to_change(evaluation_id)
     try:
-        open_evaluation(db, evaluation, actor=current_user())
+        open_evaluation(get_session(), evaluation, actor=current_user())
     except EvaluationError as error:
-        db.rollback()
         return render_error(409, _("无法开始测评"), str(error))
-    db.commit()
     return redirect(url_for("team.dashboard", evaluation_id=evaluation_id), code=303)
 
 
 @bp.post("/close")
 @require(*EDITORS)
 def close(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
-    db = get_session()
+    evaluation = evaluation_for(evaluation_id, EDITORS)
+    reason = "time" if evaluation.is_due() else "team"
     try:
         closed = evaluation.state == State.OPEN and close_evaluation(
-            db, evaluation.id, "team", actor=current_user())
+            get_session(), evaluation.id, reason, actor=current_user())
     except KeyLost:
-        db.rollback()
         return render_error(500, _("无法结束测评"), _(
             "密钥库中没有能打开本次测评选票的密钥（缺失或不匹配），选票无法计票。测评保持进行中，未作任何更改。"
             "请检查服务器的密钥目录（BALLOT_BOX_KEY_DIR）是否完整，并联系系统管理员。"))
     if not closed:
-        db.rollback()
         return render_error(409, _("无法结束测评"), _("只有进行中的测评可以结束。"))
-    db.commit()
     return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
 
 
 @bp.get("/slips")
 @require(*EDITORS)
 def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
+    evaluation = evaluation_for(evaluation_id, EDITORS)
     return render_template("team/slips_form.html", evaluation=evaluation, error=None,
                            turnout=turnout(get_session(), evaluation))
 
@@ -107,23 +105,17 @@ def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
     """Issue N slips and show them for printing: the only time their codes are shown."""
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
+    evaluation = evaluation_to_change(evaluation_id)
     db = get_session()
+    form = SlipsForm(request.form)
     try:
-        count = whole_number(request.form.get("count", "").strip())
-        if count is None:
-            raise ValueError("count")
-        credentials = issue_slips(db, evaluation, count, current_app.config["CREDENTIAL_KEY"],
-                                  actor=current_user())
-    except ValueError:
-        return render_template("team/slips_form.html", evaluation=evaluation,
-                               error=_("请输入票签数量（整数）。"),
-                               turnout=turnout(db, evaluation)), 422
+        if not form.validate():
+            raise EvaluationError(form.problems()[0])
+        credentials = issue_slips(db, evaluation, form.count.data,
+                                  current_app.config["CREDENTIAL_KEY"], actor=current_user())
     except EvaluationError as error:
-        db.rollback()
         return render_template("team/slips_form.html", evaluation=evaluation, error=str(error),
                                turnout=turnout(db, evaluation)), 422
-    db.commit()
     base_url = current_app.config["BASE_URL"] or request.host_url
     return render_template(
         "slips/print.html", evaluation=evaluation, sheets=slip_sheets(credentials, base_url)
@@ -133,7 +125,7 @@ def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/results")
 @require(*READERS)
 def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_closed_if_due(evaluation_id)
+    evaluation = evaluation_for(evaluation_id)
     db = get_session()
     try:
         rows = results(db, evaluation)
@@ -166,7 +158,7 @@ def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int 
 @require(*EDITORS)
 def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
     """The team's recorded decision (reason, author) to publish counts below the floor."""
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
+    evaluation = evaluation_to_change(evaluation_id)
     db = get_session()
     reason = request.form.get("reason", "")
     user = current_user()
@@ -174,7 +166,6 @@ def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
     try:
         publish_counts(db, evaluation, reason, actor=user)
     except FloorError as error:
-        db.rollback()
         try:
             results(db, evaluation)
         except CountsWithheld as refusal:
@@ -182,5 +173,4 @@ def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
         except EvaluationError:
             pass
         return render_error(409, _("无法公开票数"), str(error))
-    db.commit()
     return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.audit.models import AuditEntry
+from ballot.errors import Refusal
 from ballot.evaluations.models import Evaluation, Slip, State
 from ballot.slips.credentials import credential_hash
 from ballot.voting.ballot_view import NoBoxKey
@@ -31,7 +32,7 @@ from ballot.voting.services import (
 PAPER_ACTION = "ballot.paper"
 
 
-class PaperRefusal(Exception):
+class PaperRefusal(Refusal):
     """A paper ballot that cannot be entered, and why, for the clerk.
 
     ``reason`` is one of: ``no_code``, ``malformed``, ``other_evaluation``, ``unknown``,
@@ -70,7 +71,7 @@ def ensure_taking_ballots(evaluation: Evaluation) -> None:
     """Refuse unless the evaluation is open: a draft takes no ballot yet, a closed one none."""
     if evaluation.state == State.DRAFT:
         raise PaperRefusal("not_open")
-    if evaluation.state != State.OPEN:
+    if not evaluation.accepts_ballots:
         raise PaperRefusal("closed")
 
 

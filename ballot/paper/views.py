@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ballot.accounts.access import EDITORS, current_user, require
-from ballot.db import get_session
-from ballot.evaluations.access import evaluation_closed_if_due
-from ballot.evaluations.models import RATING_VALUES, Evaluation
-from ballot.evaluations.services import KeyLost, close_if_all_used, turnout
+from ballot.db import get_session, then
+from ballot.evaluations.access import evaluation_for, evaluation_to_change
+from ballot.evaluations.models import RATING_VALUES, Evaluation, State
+from ballot.evaluations.services import turnout
 from ballot.paper.forms import MAX_CODE_LENGTH, TamperedForm, paper_ratings, slip_credential
 from ballot.paper.services import (
     PaperRefusal,
@@ -59,7 +60,6 @@ _STATUS = {"no_code": 422, "malformed": 422, "other_evaluation": 422, "unknown":
 def _refused(evaluation: Evaluation, refusal: PaperRefusal, code: str,
              chosen: dict[int, str | None]) -> tuple[str, int, dict[str, str]]:
     """The form again with why; the ratings stay only when the code was the problem."""
-    get_session().rollback()
     return _page(evaluation, code=code if refusal.reason != "tampered" else "",
                  chosen=chosen if refusal.about_the_code else None,
                  error=refusal.message, status=_STATUS[refusal.reason])
@@ -69,7 +69,7 @@ def _refused(evaluation: Evaluation, refusal: PaperRefusal, code: str,
 @require(*EDITORS)
 def enter(evaluation_id: int):  # type: ignore[no-untyped-def]
     """An empty paper ballot, or why this evaluation takes none."""
-    return _page(evaluation_closed_if_due(evaluation_id, EDITORS))
+    return _page(evaluation_for(evaluation_id, EDITORS))
 
 
 @bp.post("/paper")
@@ -77,7 +77,7 @@ def enter(evaluation_id: int):  # type: ignore[no-untyped-def]
 def store(evaluation_id: int) -> Response | tuple[str, int, dict[str, str]]:
     """Enter one paper ballot, or only check its slip (``action=check``: what Enter after a
     scan does, since a scanner types the URL and then Enter)."""
-    evaluation = evaluation_closed_if_due(evaluation_id, EDITORS)
+    evaluation = evaluation_to_change(evaluation_id)
     db = get_session()
     typed = request.form.get("code", "")
     code = typed[:MAX_CODE_LENGTH]  # what the form shows again
@@ -96,33 +96,23 @@ def store(evaluation_id: int) -> Response | tuple[str, int, dict[str, str]]:
             raise PaperRefusal("malformed")
         if request.form.get("action") == "check":
             check_slip(db, _key(), evaluation.id, credential)
-            db.rollback()
             return _page(evaluation, code=code, chosen=chosen, notice=_(
                 "票签有效，尚未使用。请按纸质票选择等次，然后点击“录入这张纸质票”。"))
         entry = enter_paper_ballot(db, _key(), evaluation.id, credential, chosen, current_user())
     except PaperRefusal as refusal:
         return _refused(evaluation, refusal, code, chosen)
-    db.commit()
     number = paper_ballot_count(db, evaluation.id)
     if entry.valid:
         flash(_("已录入第 %(n)s 张纸质票。", n=number), "ok")
     else:
         flash(_("已录入第 %(n)s 张纸质票：超过优秀限额，按废票计入。", n=number), "warn")
-    _close_if_all_used(evaluation.id)
+    then(db, lambda s: _tell_if_closed(s, evaluation_id))
     return redirect(url_for("paper.enter", evaluation_id=evaluation.id), code=303)
 
 
-def _close_if_all_used(evaluation_id: int) -> None:
-    """Close and tally once that was the last slip, as after a phone's vote: checked after the
-    ballot's commit, so of two last ballots at least the later sees every slip spent."""
-    db = get_session()
-    try:
-        closed = close_if_all_used(db, evaluation_id)
-    except KeyLost:
-        db.rollback()
-        flash(_("票签已全部使用，但测评未能自动结束：本次测评的密钥不在密钥库中。"
-                "测评保持进行中，请联系系统管理员。"), "error")
-        return
-    if closed:
-        db.commit()
+def _tell_if_closed(session: Session, evaluation_id: int) -> None:
+    """After the ballot's commit and the close it may have caused (``cast_paper_ballot``
+    queued it first): say so when that was the last slip."""
+    evaluation = session.get_one(Evaluation, evaluation_id, populate_existing=True)
+    if evaluation.state == State.CLOSED and evaluation.closed_reason == "all_slips_used":
         flash(_("票签已全部使用，测评已自动结束并计票。"), "ok")

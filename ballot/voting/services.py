@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from ballot.accounts.models import User
 from ballot.audit.services import record
 from ballot.clock import utcnow
-from ballot.db import begin_write, read_connection
+from ballot.db import begin_write, read_connection, then
+from ballot.errors import Refusal
 from ballot.evaluations.models import (
     RATING_VALUES,
     Ballot,
@@ -30,7 +31,7 @@ from ballot.evaluations.models import (
     Slip,
     State,
 )
-from ballot.evaluations.services import close_if_due
+from ballot.evaluations.services import close_due, close_if_all_used
 from ballot.slips.credentials import credential_hash
 from ballot.voting.ballot_view import BallotView, ballot_view, encryptor
 from tally import box
@@ -47,16 +48,20 @@ def form_value(value: str) -> str:
     return value.ljust(VALUE_WIDTH, "_")
 
 
-class SlipProblem(Exception):
-    """Why a slip cannot vote: unknown, used, not_open or closed."""
+class SlipProblem(Refusal):
+    """Why a slip cannot vote: unknown, used, not_open or closed; ``due_id`` names an evaluation
+    past its closing time that is not closed yet. The voting pages say it in the voter's words
+    (``ballot.voting.views``)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, due_id: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.due_id = due_id
 
 
-class BallotProblem(Exception):
-    """A ballot form that cannot be accepted; ``message`` is for the voter."""
+class BallotProblem(Refusal):
+    """A ballot form that cannot be accepted: ``code`` says why (unknown_member,
+    unknown_rating, over_cap), ``details`` what the page needs to say it."""
 
     def __init__(self, code: str, **details: object) -> None:
         super().__init__(code)
@@ -106,8 +111,9 @@ def find_slip(session: Session, key: str, credential: str, *, lock: bool = False
     """The open evaluation a credential votes in, or SlipProblem saying why it cannot vote.
 
     One query reads the slip and its evaluation's state, on the session's connection (Core, not
-    the ORM: this runs on every voting request). An evaluation past its closing time is closed
-    here, on first contact.
+    the ORM: this runs on every voting request). It reads only (STYLE habit 2): an evaluation
+    past its closing time is "closed" to the voter at once, and closed by the closer or by the
+    voter's POST (``cast_ballot``).
     """
     query, conn = (_SLIP_FOR_SHARE, session.connection()) if lock else (_SLIP, read_connection(session))
     row = conn.execute(query, {"hash": credential_hash(key, credential)}).one_or_none()
@@ -115,9 +121,7 @@ def find_slip(session: Session, key: str, credential: str, *, lock: bool = False
         raise SlipProblem("unknown")
     spent, evaluation_id, state, closes_at = row
     if state == State.OPEN and closes_at is not None and closes_at <= utcnow():
-        if close_if_due(session, session.get_one(Evaluation, evaluation_id)):
-            session.commit()
-        raise SlipProblem("closed")
+        raise SlipProblem("closed", due_id=evaluation_id)
     if state == State.CLOSED:
         raise SlipProblem("closed")
     if spent:
@@ -190,11 +194,31 @@ def cast_ballot(session: Session, key: str, credential: str, form: Mapping[str, 
     spent, and the ciphertext stored. Raises SlipProblem("used") when another submit of the
     same slip got there first.
     """
-    view = ballot_view(session, find_slip(session, key, credential).evaluation_id)
-    ciphertext = encrypt_choices(session, view, read_choices(view, form))
-    begin_write(session)
-    evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
-    return _store(session, key, credential, evaluation_id, ciphertext)
+    try:
+        view = ballot_view(session, find_slip(session, key, credential).evaluation_id)
+        ciphertext = encrypt_choices(session, view, read_choices(view, form))
+        begin_write(session)
+        evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
+        cast = _store(session, key, credential, evaluation_id, ciphertext)
+    except SlipProblem as problem:
+        _close_when_due(session, problem)
+        raise
+    _close_when_all_used(session, cast.evaluation_id)
+    return cast
+
+
+def _close_when_due(session: Session, problem: SlipProblem) -> None:
+    """A ballot arriving after the closing time closes the evaluation, once this request's
+    transaction has ended (a POST may write; the GETs before it never do)."""
+    due_id = problem.due_id
+    if due_id is not None:
+        then(session, lambda s: close_due(s, due_id))
+
+
+def _close_when_all_used(session: Session, evaluation_id: int) -> None:
+    """Once the ballot's transaction has committed: close the evaluation if that was the last
+    unused slip (``close_if_all_used``)."""
+    then(session, lambda s: close_if_all_used(s, evaluation_id))
 
 
 def cast_paper_ballot(session: Session, key: str, credential: str,
@@ -203,7 +227,11 @@ def cast_paper_ballot(session: Session, key: str, credential: str,
     and the slip spent, so nobody votes twice by paper and phone. A ballot over the Excellent
     cap is stored as invalid, without ratings, and counted as such. The audit log records who
     entered a paper ballot, never its ratings or whether it was valid."""
-    view = ballot_view(session, find_slip(session, key, credential).evaluation_id)
+    try:
+        view = ballot_view(session, find_slip(session, key, credential).evaluation_id)
+    except SlipProblem as problem:
+        _close_when_due(session, problem)
+        raise
     unknown = set(ratings) - {m.id for m in view.members}
     if unknown or any(r is not None and r not in RATING_VALUES for r in ratings.values()):
         raise BallotProblem("unknown_member" if unknown else "unknown_rating")
@@ -213,6 +241,7 @@ def cast_paper_ballot(session: Session, key: str, credential: str,
     begin_write(session)
     evaluation_id = find_slip(session, key, credential, lock=True).evaluation_id
     cast = _store(session, key, credential, evaluation_id, ciphertext)
+    _close_when_all_used(session, evaluation_id)
     evaluation = session.get_one(Evaluation, evaluation_id)
     record(session, "ballot.paper", actor=actor, assessment_id=evaluation.assessment_id,
            target=f"evaluation:{evaluation_id}", after={"paper_ballots": 1})

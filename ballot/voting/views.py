@@ -19,7 +19,6 @@ from werkzeug.wrappers import Response
 
 from ballot.db import get_session
 from ballot.errors import render_error
-from ballot.evaluations.services import close_if_all_used
 from ballot.redirects import local_path
 from ballot.slips.credentials import normalize
 from ballot.voting import pages
@@ -179,20 +178,15 @@ def confirm():  # type: ignore[no-untyped-def]
     try:
         cast = cast_ballot(db, _key(), credential, request.form)
     except SlipProblem as problem:
-        db.rollback()
         return _problem_page(problem)
     except BallotProblem as problem:
-        db.rollback()
         evaluation_id = find_slip(db, _key(), credential).evaluation_id
         return _ballot_problem(ballot_view(db, evaluation_id), problem)
-    db.commit()
     # The credential leaves the session; the tracker tells a repeat submit "already used".
+    # The request's unit of work commits the ballot, then closes the evaluation if this was
+    # the last unused slip (cast_ballot queued that).
     session.pop(SLIP_KEY)
     session[VOTED_KEY] = [cast.evaluation_id, cast.tracker]
-    # Checked after the commit, so of two last voters at least the later one sees every slip
-    # spent (PostgreSQL's READ COMMITTED would hide the other's spend inside the cast).
-    if close_if_all_used(db, cast.evaluation_id):
-        db.commit()
     return redirect(url_for("voting.thanks"), code=303)
 
 

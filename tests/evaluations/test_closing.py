@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import itertools
 import json
+import time
 
 import pytest
 from flask import Flask
@@ -14,7 +15,7 @@ from sqlalchemy import func, inspect, select, text
 
 from ballot.db import get_session
 from ballot.evaluations.models import Ballot, Evaluation
-from ballot.evaluations.services import close_due_evaluations, close_evaluation, results
+from ballot.evaluations.services import close_evaluation, results
 from tests.conftest import csrf_token, publish_counts, vote
 
 RATINGS = ("excellent", "competent", "basically_competent", "incompetent")
@@ -98,22 +99,63 @@ def test_evaluation_closes_by_itself_when_every_slip_is_used(app, make_evaluatio
         "closed", "all_slips_used", 2)
 
 
-def test_evaluation_closes_at_its_closing_time(app, client, make_evaluation):
+def test_a_get_past_the_closing_time_refuses_the_voter_and_writes_nothing(app, client,
+                                                                          make_evaluation):
     past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
     setup = make_evaluation(closes_at=past)
-    response = client.get(f"/s/{setup.credentials[0]}")
-    assert response.status_code == 410
+    # What a link previewer or a QR scanner app fires: refused, and nothing written.
+    assert client.get(f"/s/{setup.credentials[0]}").status_code == 410
+    with app.app_context():
+        entries = get_session().scalar(text("SELECT count(*) FROM audit_entry"))
     evaluation = _evaluation(app, setup.evaluation_id)
-    assert (evaluation.state, evaluation.closed_reason) == ("closed", "time")
+    assert (evaluation.state, evaluation.closed_reason) == ("open", None)
+    assert evaluation.phase() == "closing" and not evaluation.accepts_ballots
+    with app.app_context():
+        assert get_session().scalar(text("SELECT count(*) FROM audit_entry")) == entries
 
 
-def test_close_due_closes_evaluations_past_their_time_only(app, make_evaluation):
+def test_the_team_pages_show_closing_and_write_nothing(app, team, make_evaluation):
+    past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+    setup = make_evaluation(closes_at=past)
+    base = f"/evaluations/{setup.evaluation_id}"
+    for url in (f"{base}/", f"{base}/screen", f"{base}/slips", f"{base}/results",
+                f"{base}/paper"):
+        page = team.get(url)
+        assert page.status_code in (200, 403), url
+    dashboard = team.get(f"{base}/").get_data(as_text=True)
+    assert "正在结束" in dashboard and "系统正在结束并计票" in dashboard
+    assert "正在结束" in team.get(f"{base}/screen").get_data(as_text=True)
+    assert _evaluation(app, setup.evaluation_id).state == "open"
+
+
+def test_a_confirm_arriving_after_the_time_closes_and_tallies(app, client, make_evaluation):
+    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=2)
+    setup = make_evaluation(closes_at=soon)
+    assert vote(app.test_client(), setup.credentials[0],
+                {setup.member_ids[0]: "excellent"}).status_code == 303
+    assert client.get(f"/s/{setup.credentials[1]}").status_code == 303
+    token = csrf_token(client)
+    time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds())
+               + 0.2)
+    late = client.post("/ballot/confirm", data={"csrf_token": token})
+    assert late.status_code == 410
+    evaluation = _evaluation(app, setup.evaluation_id)
+    assert (evaluation.state, evaluation.closed_reason, evaluation.ballots_cast) == (
+        "closed", "time", 1)
+
+
+def test_the_closer_closes_evaluations_past_their_time_only(app, make_evaluation):
+    from ballot.evaluations.closer import close_due_now
+
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     due = make_evaluation(closes_at=now - dt.timedelta(seconds=1))
     later = make_evaluation(closes_at=now + dt.timedelta(hours=1))
-    with app.app_context():
-        assert close_due_evaluations(get_session()) == [due.evaluation_id]
+    assert close_due_now(app) == [due.evaluation_id]
+    closed = _evaluation(app, due.evaluation_id)
+    assert (closed.state, closed.closed_reason, closed.box_digest is not None) == (
+        "closed", "time", True)
     assert _evaluation(app, later.evaluation_id).state == "open"
+    assert close_due_now(app) == []
 
 
 def test_no_column_links_a_ballot_to_a_slip_a_time_or_a_device(app):
