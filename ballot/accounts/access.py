@@ -85,16 +85,25 @@ def require(*roles: Role) -> Callable[[F], F]:
 
 
 def assessment_for(assessment_id: int, roles: tuple[Role, ...] = READERS) -> Assessment:
-    """The assessment, if the signed-in account has one of ``roles`` and may see its county."""
+    """The assessment, if the signed-in account has one of ``roles`` and may see its county.
+    Reads only; a change goes through ``assessment_to_change``."""
+    return _load(assessment_id, roles, lock=False)
+
+
+def assessment_to_change(assessment_id: int, roles: tuple[Role, ...] = EDITORS) -> Assessment:
+    """The same, for a POST that changes the assessment: its row is held until the unit of work
+    ends, so two staff actions on one assessment (two offices signing off, two quota
+    decisions) run one after the other (PostgreSQL; SQLite's writers already queue, see
+    ``ballot.db.begin_write``)."""
+    return _load(assessment_id, roles, lock=True)
+
+
+def _load(assessment_id: int, roles: tuple[Role, ...], lock: bool) -> Assessment:
     user = current_user()
     if user is None or user.role not in roles:
         abort(403)
-    # A change to an assessment holds its row until commit, so two staff actions on the same
-    # assessment (two offices signing off, two quota decisions) run one after the other
-    # (PostgreSQL; SQLite's writers already queue, see ballot.db.begin_write).
-    writing = request.method == "POST"
-    assessment = get_session().get(Assessment, assessment_id, with_for_update=writing,
-                                   populate_existing=writing)
+    assessment = get_session().get(Assessment, assessment_id, with_for_update=lock,
+                                   populate_existing=lock)
     if assessment is None:
         abort(404)
     if not may_see_county(user, assessment.county_id):

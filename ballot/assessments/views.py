@@ -9,7 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
+from ballot.accounts.access import (
+    EDITORS,
+    READERS,
+    assessment_for,
+    assessment_to_change,
+    current_user,
+    require,
+)
 from ballot.accounts.models import Role, User
 from ballot.assessments.imports import MIMETYPES, write_table
 from ballot.assessments.models import Assessment, County
@@ -105,7 +112,7 @@ def roster(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def upload_roster(assessment_id: int):  # type: ignore[no-untyped-def]
     """Replace the roster from an XLSX or CSV file, all or nothing."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     upload = request.files.get("file")
     try:
@@ -125,7 +132,7 @@ def upload_roster(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def settings(assessment_id: int):  # type: ignore[no-untyped-def]
     """Other assessed cadres, the team's own Excellent ratio, the ballot cap, decimals."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     try:
         changed = update_settings(db, assessment, request.form, actor=current_user())
@@ -142,7 +149,7 @@ def settings(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def new_evaluation(assessment_id: int):  # type: ignore[no-untyped-def]
     """A draft evaluation over the roster: the meeting or the interviews (A11.3)."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     try:
         evaluation = start_evaluation(db, assessment, request.form, actor=current_user())

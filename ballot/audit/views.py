@@ -16,7 +16,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from ballot.accounts.access import READERS, assessment_for, current_user, require
+from ballot.accounts.access import (
+    READERS,
+    assessment_for,
+    assessment_to_change,
+    current_user,
+    require,
+)
 from ballot.accounts.models import Role
 from ballot.audit import complaints as complaint_services
 from ballot.audit.labels import COMPLAINT_KIND_LABELS, COMPLAINT_STATUS_LABELS
@@ -163,7 +169,7 @@ def complaints(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*COMPLAINT_HANDLERS)
 def record_complaint(assessment_id: int):  # type: ignore[no-untyped-def]
     """Record a complaint (检举) or appeal (申诉) against the assessment (A22)."""
-    assessment = assessment_for(assessment_id, COMPLAINT_HANDLERS)
+    assessment = assessment_to_change(assessment_id, COMPLAINT_HANDLERS)
     db = get_session()
     user = current_user()
     assert user is not None
@@ -181,7 +187,7 @@ def record_complaint(assessment_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/assessments/<int:assessment_id>/complaints/<int:complaint_id>")
 @require(*COMPLAINT_HANDLERS)
 def complaint_status(assessment_id: int, complaint_id: int):  # type: ignore[no-untyped-def]
-    assessment = assessment_for(assessment_id, COMPLAINT_HANDLERS)
+    assessment = assessment_to_change(assessment_id, COMPLAINT_HANDLERS)
     db = get_session()
     complaint = db.get(Complaint, complaint_id)
     if complaint is None or complaint.assessment_id != assessment.id:

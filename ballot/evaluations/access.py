@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort
 
-from ballot.accounts.access import EDITORS, READERS, assessment_for
+from ballot.accounts.access import EDITORS, READERS, assessment_for, assessment_to_change
 from ballot.accounts.models import Role
 from ballot.db import get_session, then
 from ballot.evaluations.models import Evaluation
@@ -26,7 +26,10 @@ def evaluation_to_change(evaluation_id: int, roles: tuple[Role, ...] = EDITORS) 
     """The same, for a team's POST: if the evaluation is past its closing time, it is closed
     and tallied in a transaction of its own right after this request's (``db.then``), so the
     POST itself is judged on the evaluation as it stands (no slip is issued once it is due)."""
-    evaluation = evaluation_for(evaluation_id, roles)
+    evaluation = get_session().get(Evaluation, evaluation_id)
+    if evaluation is None:
+        abort(404)
+    assessment_to_change(evaluation.assessment_id, roles)  # held until the unit of work ends
     if evaluation.is_due():
         then(get_session(), lambda session: close_due(session, evaluation_id))
     return evaluation

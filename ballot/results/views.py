@@ -11,6 +11,7 @@ from ballot.accounts.access import (
     EDITORS,
     READERS,
     assessment_for,
+    assessment_to_change,
     current_user,
     may_see_county,
     require,
@@ -96,7 +97,7 @@ def summary(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def decide(assessment_id: int):  # type: ignore[no-untyped-def]
     """Record one team decision (A12 tie, A14 veto, missing input, A17 mark)."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     form = request.form
     db = get_session()
     user = current_user()
@@ -125,7 +126,7 @@ def decide(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def previous_grades(assessment_id: int):  # type: ignore[no-untyped-def]
     """A18 input: last year's grades, from last year's approved assessment or set by the team."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     user = current_user()
     assert user is not None
@@ -176,7 +177,7 @@ def approval(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*ACTORS)
 def act(assessment_id: int):  # type: ignore[no-untyped-def]
     """One A15 step: the team proposes; an office signs off, returns, deliberates or approves."""
-    assessment = assessment_for(assessment_id, ACTORS)
+    assessment = assessment_to_change(assessment_id, ACTORS)
     db = get_session()
     user = current_user()
     assert user is not None
@@ -194,7 +195,7 @@ def act(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def amend(assessment_id: int):  # type: ignore[no-untyped-def]
     """A correction after approval (A15): a recorded amendment, never a silent edit."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     user = current_user()
     assert user is not None

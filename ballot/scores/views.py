@@ -8,7 +8,14 @@ from flask import redirect as _redirect
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ballot.accounts.access import EDITORS, READERS, assessment_for, current_user, require
+from ballot.accounts.access import (
+    EDITORS,
+    READERS,
+    assessment_for,
+    assessment_to_change,
+    current_user,
+    require,
+)
 from ballot.accounts.models import Role
 from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError
@@ -106,7 +113,7 @@ def scorers(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def add(assessment_id: int):  # type: ignore[no-untyped-def]
     """Add a scorer and show their personal link once."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     try:
         link = add_scorer(db, assessment, _key(), kind=request.form.get("kind", ""),
@@ -122,7 +129,7 @@ def add(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def new_link(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
     """A new personal link for the scorer; the old link stops working."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     scorer = _scorer(assessment, scorer_id)
     db = get_session()
     try:
@@ -167,7 +174,7 @@ def paper(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
 @require(*EDITORS)
 def withdraw(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
     """Withdraw a scorer (e.g. added by mistake), with a reason; their sheet stops counting."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     scorer = _scorer(assessment, scorer_id)
     db = get_session()
     try:
@@ -182,7 +189,7 @@ def withdraw(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def
 @require(*EDITORS)
 def lock(assessment_id: int):  # type: ignore[no-untyped-def]
     """Lock P, T, L, H and the roster (before the team proposes grades, A15)."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     try:
         lock_inputs(db, assessment, actor=current_user())
@@ -197,7 +204,7 @@ def lock(assessment_id: int):  # type: ignore[no-untyped-def]
 @require(Role.ADMIN)
 def unlock(assessment_id: int):  # type: ignore[no-untyped-def]
     """An admin reopens the inputs, with a required reason, while still in setup."""
-    assessment = assessment_for(assessment_id, (Role.ADMIN,))
+    assessment = assessment_to_change(assessment_id, (Role.ADMIN,))
     db = get_session()
     try:
         unlock_inputs(db, assessment, request.form.get("reason", ""), actor=current_user())
