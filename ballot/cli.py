@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import json
 import os
 import secrets
 import socket
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app, render_template
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from ballot import migrate
@@ -39,8 +35,8 @@ from ballot.assessments.services import (
     replace_roster,
 )
 from ballot.audit.services import record
-from ballot.db import get_session, unit_of_work
-from ballot.errors import Refusal
+from ballot.commands import InputProblem, command_unit
+from ballot.db import get_session
 from ballot.evaluations.floor import publication
 from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
@@ -57,38 +53,10 @@ from ballot.evaluations.services import (
 from ballot.slips.printing import slip_sheets, slip_url
 
 
-class InputProblem(click.ClickException):
-    exit_code = 2
-
-
 class Withheld(click.ClickException):
     """Counts withheld below the anonymity floor: not bad input, but nothing to show (exit 3)."""
 
     exit_code = 3
-
-
-def operator_language() -> str:
-    """The CLI's language: Chinese when ``BALLOT_LANG`` (or else ``LANG``) starts with ``zh``,
-    English otherwise (what a server's shell usually has)."""
-    wanted = os.environ.get("BALLOT_LANG") or os.environ.get("LANG") or ""
-    return "zh" if wanted.lower().startswith("zh") else "en"
-
-
-def command_unit(command: Callable[..., None]) -> Callable[..., None]:
-    """Run a command in one unit of work (``ballot.db.unit_of_work``) and in the operator's
-    language; a service's refusal becomes the command's one line and exit 2, nothing written.
-    Goes under ``with_appcontext`` (or on an ``AppGroup`` command)."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> None:
-        with force_locale(operator_language()):
-            try:
-                with unit_of_work():
-                    command(*args, **kwargs)
-            except Refusal as refusal:
-                raise InputProblem("\n  ".join(refusal.lines())) from None
-
-    return run
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
