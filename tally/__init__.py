@@ -4,6 +4,19 @@ No Flask, no database, no floats. See SPEC.md and docs/tally.md.
 """
 
 from tally.box import BoxError, Verified, verify_box
+from tally.decisions import (
+    DECIDED,
+    DECISION_KINDS,
+    PROMOTION_BASES,
+    PROMOTION_CANDIDATE,
+    TIE_GRADES,
+    Refusal,
+    TeamDecision,
+    admit_decision,
+    apply_decisions,
+    member_veto,
+    promotion_marked,
+)
 from tally.errors import InputError
 from tally.model import (
     AssessmentInput,
@@ -41,8 +54,13 @@ from tally.scoring import (
 __all__ = [
     "ALL_FLAGS",
     "COMPONENTS",
+    "DECIDED",
+    "DECISION_KINDS",
     "DEFAULT_RULES",
     "MAX_RATIO",
+    "PROMOTION_BASES",
+    "PROMOTION_CANDIDATE",
+    "TIE_GRADES",
     "AssessmentInput",
     "AssessmentResult",
     "Bands",
@@ -55,13 +73,17 @@ __all__ = [
     "MemberResult",
     "QuotaResult",
     "Ranking",
+    "Refusal",
     "Rules",
+    "TeamDecision",
     "Veto",
     "Verified",
     "VetoArea",
     "VoteCounts",
     "VoteValues",
     "Weights",
+    "admit_decision",
+    "apply_decisions",
     "average",
     "band",
     "carried_place",
@@ -72,7 +94,9 @@ __all__ = [
     "county_ranking",
     "excellent_quota",
     "excellent_ratio",
+    "member_veto",
     "parse_assessment",
+    "promotion_marked",
     "publish",
     "render_csv",
     "render_json",

@@ -25,6 +25,7 @@ from ballot.results.models import GRADES, Decision, ResultSnapshot
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
 from tally import (
     COMPONENTS,
+    DECISION_KINDS,
     DEFAULT_RULES,
     AssessmentInput,
     AssessmentResult,
@@ -32,25 +33,22 @@ from tally import (
     MemberInput,
     MemberResult,
     Ranking,
+    Refusal,
     Rules,
-    Veto,
-    VetoArea,
+    TeamDecision,
     VoteCounts,
-    consequence_flags,
+    admit_decision,
+    apply_decisions,
     county_ranking,
+    member_veto,
     publish,
     score_assessment,
 )
+from tally import PROMOTION_BASES as PROMOTION_BASES  # for ballot.results.views
 from tally import competition_rank as competition_rank  # for ballot.scores.county_services
-from tally.scoring import Flag
 
-#: What the team can decide (Decision.kind).
-DECISION_KINDS = ("tie", "veto", "missing_input", "promotion")
-#: A17 grounds for marking a promotion candidate (kept in Decision.facts; none = mark withdrawn).
-PROMOTION_BASES = ("poverty_exit", "hard_conditions_progress")
-#: Flags added here on top of the tally's (ballot/results/labels.py names them all).
-DECIDED = "decided"
-PROMOTION_CANDIDATE = "promotion_candidate"
+#: Flag of an amended grade, added here on top of the tally's and those of ``tally.decisions``
+#: (ballot/results/labels.py names them all).
 AMENDED = "amended"
 #: The component's counts are withheld below the anonymity floor (SPEC "Ballots"); replaces the
 #: tally's missing_D / missing_I for every member.
@@ -136,6 +134,15 @@ def effective_decisions(session: Session, assessment: Assessment) -> dict[int, d
     return latest
 
 
+def _team_decisions(mine: dict[str, Decision]) -> dict[str, TeamDecision]:
+    """A member's decisions by kind as ``tally.decisions`` reads them."""
+    return {kind: TeamDecision(kind=decision.kind,
+                               grade=Grade(decision.grade) if decision.grade else None,
+                               veto_area=decision.veto_area, facts=decision.facts,
+                               reason=decision.reason)
+            for kind, decision in mine.items()}
+
+
 def _votes(session: Session, assessment: Assessment, kind: Kind) -> dict[int, VoteCounts]:
     """Counts per member summed over the closed evaluations of one kind (A8.5 / A8.6).
 
@@ -200,15 +207,7 @@ def build_input(
         decisions = effective_decisions(session, assessment)
     members = []
     for member in assessment.members:
-        veto_decision = decisions.get(member.id, {}).get("veto")
-        veto = None
-        if veto_decision is not None and veto_decision.veto_area:
-            veto = Veto(
-                area=VetoArea(veto_decision.veto_area),
-                facts=veto_decision.facts or "",
-                grade=Grade(veto_decision.grade) if veto_decision.grade else None,
-                reason=veto_decision.reason,
-            )
+        veto = member_veto(_team_decisions(decisions.get(member.id, {})))
         members.append(MemberInput(
             id=str(member.id),
             name=member.name,
@@ -234,36 +233,6 @@ def build_input(
         quota_reason=assessment.quota_reason,
         members=tuple(members),
     )
-
-
-def _apply_decisions(
-    member_result: MemberResult,
-    mine: dict[str, Decision],
-    previous_grade: str | None,
-    data: AssessmentInput,
-) -> tuple[str | None, list[str]]:
-    """The grade and flags once the team's decisions apply: a tie decision only to a member the
-    tally left at the quota line (A12), a missing-input decision only to a member without a
-    composite; decided grades get their A18/A19 consequences like the tally's own."""
-    grade: str | None = member_result.grade.value if member_result.grade else None
-    flags = list(member_result.flags)
-    if grade is None:
-        tie, missing = mine.get("tie"), mine.get("missing_input")
-        if tie is not None and tie.grade and Flag.TIE_AT_QUOTA in flags:
-            grade = tie.grade
-        elif missing is not None and missing.grade and member_result.composite is None:
-            grade = missing.grade
-        if grade is not None:
-            flags.append(DECIDED)
-            flags += consequence_flags(
-                Grade(grade), Grade(previous_grade) if previous_grade else None,
-                data.ranking, data.rules)
-    elif Flag.VETO in flags:
-        flags.append(DECIDED)
-    promotion = mine.get("promotion")
-    if promotion is not None and promotion.facts:
-        flags.append(PROMOTION_CANDIDATE)
-    return grade, flags
 
 
 def summarize(
@@ -296,10 +265,14 @@ def summarize(
             exact = member_result.exact.get(name)
             weighted[name] = None if exact is None else publish(
                 exact * Fraction(getattr(weights, name)), data.rules)
-        grade, flags = _apply_decisions(member_result, mine, member.previous_grade, data)
-        flags = [WITHHELD[f[-1]] if f in ("missing_D", "missing_I") and f[-1] in withheld else f
-                 for f in flags]
-        rows.append(MemberRow(member, member_result, weighted, mine, grade, tuple(flags)))
+        decided, flags = apply_decisions(
+            member_result, _team_decisions(mine),
+            Grade(member.previous_grade) if member.previous_grade else None,
+            data.ranking, data.rules)
+        grade = decided.value if decided else None
+        flags = tuple(WITHHELD[f[-1]] if f in ("missing_D", "missing_I") and f[-1] in withheld
+                      else f for f in flags)
+        rows.append(MemberRow(member, member_result, weighted, mine, grade, flags))
     missing = []
     if data.P is None:
         missing.append("P")
@@ -334,6 +307,31 @@ def _decision_dict(decision: Decision | None) -> dict[str, Any] | None:
 
 def _clean(text: str | None) -> str:
     return (text or "").strip()
+
+
+def _refusal_message(refusal: Refusal, name: str, area: str | None, basis: str | None) -> str:
+    """What the team reads when ``tally.admit_decision`` refuses a decision for ``name``."""
+    match refusal:
+        case Refusal.NOT_TIED:
+            return _("%(name)s 没有处在优秀名额线上的同分并列，无需并列决定。", name=name)
+        case Refusal.TIE_GRADE:
+            return _("等次：名额线上同分的 %(name)s 只能定为优秀或称职。", name=name)
+        case Refusal.NOT_MISSING:
+            return _("%(name)s 的综合得分已算出，不缺少录入，无需此项决定。", name=name)
+        case Refusal.GRADE_NEEDED:
+            return _("等次：请为 %(name)s 选择等次。", name=name)
+        case Refusal.NO_VETO:
+            return _("否决领域：%(name)s 没有一票否决可撤销；登记否决请选择领域。", name=name)
+        case Refusal.VETO_AREA:
+            return _("否决领域：无效的领域 %(area)s。", area=area)
+        case Refusal.VETO_FACTS:
+            return _("事实：请写明 %(name)s 被一票否决的事实。", name=name)
+        case Refusal.VETO_GRADE:
+            return _("等次：请为被一票否决的 %(name)s 提出等次。", name=name)
+        case Refusal.PROMOTION_BASIS:
+            return _("提拔依据：无效的依据 %(basis)s。", basis=basis)
+        case Refusal.NOT_MARKED:
+            return _("%(name)s 没有被标记为提拔使用人选，无可撤销。", name=name)
 
 
 def record_decision(
@@ -376,44 +374,16 @@ def record_decision(
         raise DecisionError(_("等次：无效的等次 %(grade)s。", grade=grade))
     current = summarize(session, assessment)
     row = next(r for r in current.rows if r.member.id == member.id)
-    if kind == "tie":
-        if Flag.TIE_AT_QUOTA not in row.result.flags:
-            raise DecisionError(_("%(name)s 没有处在优秀名额线上的同分并列，无需并列决定。",
-                                  name=member.name))
-        if grade not in ("excellent", "competent"):
-            raise DecisionError(_("等次：名额线上同分的 %(name)s 只能定为优秀或称职。",
-                                  name=member.name))
-        veto_area = facts = None
-    elif kind == "missing_input":
-        if row.result.composite is not None:
-            raise DecisionError(_("%(name)s 的综合得分已算出，不缺少录入，无需此项决定。",
-                                  name=member.name))
-        if grade is None:
-            raise DecisionError(_("等次：请为 %(name)s 选择等次。", name=member.name))
-        veto_area = facts = None
-    elif kind == "veto":
-        if veto_area is None:
-            previous = row.decisions.get("veto")
-            if previous is None or not previous.veto_area:
-                raise DecisionError(_("否决领域：%(name)s 没有一票否决可撤销；登记否决请选择领域。",
-                                      name=member.name))
-            grade = facts = None
-        else:
-            if veto_area not in {area.value for area in VetoArea}:
-                raise DecisionError(_("否决领域：无效的领域 %(area)s。", area=veto_area))
-            if facts is None:
-                raise DecisionError(_("事实：请写明 %(name)s 被一票否决的事实。", name=member.name))
-            if grade is None:
-                raise DecisionError(_("等次：请为被一票否决的 %(name)s 提出等次。",
-                                      name=member.name))
-    else:  # promotion (A17)
-        grade = veto_area = None
-        if facts is not None and facts not in PROMOTION_BASES:
-            raise DecisionError(_("提拔依据：无效的依据 %(basis)s。", basis=facts))
-        if facts is None and PROMOTION_CANDIDATE not in row.flags:
-            raise DecisionError(_("%(name)s 没有被标记为提拔使用人选，无可撤销。", name=member.name))
+    admitted = admit_decision(
+        TeamDecision(kind=kind, grade=Grade(grade) if grade else None, veto_area=veto_area,
+                     facts=facts, reason=reason),
+        row.result, _team_decisions(row.decisions))
+    if isinstance(admitted, Refusal):
+        raise DecisionError(_refusal_message(admitted, member.name, veto_area, facts))
+    grade = admitted.grade.value if admitted.grade else None
     decision = Decision(assessment_id=assessment.id, member_id=member.id, kind=kind, grade=grade,
-                        veto_area=veto_area, facts=facts, reason=reason, user_id=actor.id)
+                        veto_area=admitted.veto_area, facts=admitted.facts, reason=reason,
+                        user_id=actor.id)
     decision.user = actor
     if grade == "excellent":
         trial = {m: dict(kinds) for m, kinds in effective_decisions(session, assessment).items()}

@@ -51,6 +51,13 @@ def test_middle_places_stay_out_of_both_groups() -> None:
     assert carried_place(4, 10, 12) == 4
 
 
+def test_a_carried_place_stays_on_this_years_scale() -> None:
+    # 3rd of 10 with only 2 counties this year: 2nd, not a 3rd place that does not exist.
+    assert carried_place(3, 10, 2) == 2
+    # 9th of 10 (second to last) with 1 county: 1st, not the place 1 - 2 + 1 = 0.
+    assert carried_place(9, 10, 1) == 1
+
+
 def test_carried_place_follows_the_rules_top_and_bottom() -> None:
     rules = Rules(top_n=1, bottom_n=1)
     # 2nd of 5 is outside the top 1 and the last 1: stays 2nd.
