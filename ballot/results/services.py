@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -249,10 +249,25 @@ def summarize(
     """
     if decisions is None:
         decisions = effective_decisions(session, assessment)
+    withheld = _withheld_components(session, assessment)
+    return _summary(assessment, build_input(session, assessment, decisions), decisions, withheld)
+
+
+def _withheld_components(session: Session, assessment: Assessment) -> set[str]:
+    """D and/or I, where the counts are withheld below the anonymity floor (SPEC "Ballots")."""
     kinds = withheld_kinds(session, assessment)
-    withheld = {name for name, kind in (("D", Kind.DEMOCRATIC), ("I", Kind.INTERVIEW))
-                if kind.value in kinds}
-    data = build_input(session, assessment, decisions)
+    return {name for name, kind in (("D", Kind.DEMOCRATIC), ("I", Kind.INTERVIEW))
+            if kind.value in kinds}
+
+
+def _summary(
+    assessment: Assessment,
+    data: AssessmentInput,
+    decisions: dict[int, dict[str, Decision]],
+    withheld: set[str],
+) -> Summary:
+    """Form 6 from the gathered input: the tally's result, then the team's ``decisions``
+    (``tally.apply_decisions``), the ``withheld`` components flagged as such."""
     result = score_assessment(data)
     weights = data.rules.weights
     by_id = {str(m.id): m for m in assessment.members}
@@ -307,6 +322,14 @@ def _decision_dict(decision: Decision | None) -> dict[str, Any] | None:
 
 def _clean(text: str | None) -> str:
     return (text or "").strip()
+
+
+def _with_vetoes(data: AssessmentInput, decisions: dict[int, dict[str, Decision]]
+                 ) -> AssessmentInput:
+    """``data`` with the A14 vetoes ``decisions`` record (the only decisions the tally reads)."""
+    return replace(data, members=tuple(
+        replace(m, veto=member_veto(_team_decisions(decisions.get(int(m.id), {}))))
+        for m in data.members))
 
 
 def _refusal_message(refusal: Refusal, name: str, area: str | None, basis: str | None) -> str:
@@ -372,8 +395,11 @@ def record_decision(
         raise DecisionError(_("理由和事实：每项最多 2000 字。"))
     if grade is not None and grade not in GRADES:
         raise DecisionError(_("等次：无效的等次 %(grade)s。", grade=grade))
-    current = summarize(session, assessment)
-    row = next(r for r in current.rows if r.member.id == member.id)
+    decisions = effective_decisions(session, assessment)
+    data = build_input(session, assessment, decisions)
+    withheld = _withheld_components(session, assessment)
+    row = next(r for r in _summary(assessment, data, decisions, withheld).rows
+               if r.member.id == member.id)
     admitted = admit_decision(
         TeamDecision(kind=kind, grade=Grade(grade) if grade else None, veto_area=veto_area,
                      facts=facts, reason=reason),
@@ -385,10 +411,12 @@ def record_decision(
                         veto_area=admitted.veto_area, facts=admitted.facts, reason=reason,
                         user_id=actor.id)
     decision.user = actor
+    # Form 6 as it will be with the decision, from the same input: recording it changes only
+    # the decisions, and of them only a veto is the tally's input.
+    trial = {m: dict(kinds) for m, kinds in decisions.items()}
+    trial.setdefault(member.id, {})[kind] = decision
+    tried = _summary(assessment, _with_vetoes(data, trial), trial, withheld)
     if grade == "excellent":
-        trial = {m: dict(kinds) for m, kinds in effective_decisions(session, assessment).items()}
-        trial.setdefault(member.id, {})[kind] = decision
-        tried = summarize(session, assessment, trial)
         available = tried.result.quota.available
         if tried.excellent_count > available:
             others = tried.excellent_count - 1
@@ -399,7 +427,7 @@ def record_decision(
     before = {"decision": _decision_dict(row.decisions.get(kind)), "grade": row.grade}
     session.add(decision)
     session.flush()
-    after_row = next(r for r in summarize(session, assessment).rows if r.member.id == member.id)
+    after_row = next(r for r in tried.rows if r.member.id == member.id)
     record(session, "decision.record", actor=actor, assessment_id=assessment.id,
            target=f"member:{member.id}", before=before,
            after={"decision": _decision_dict(decision), "grade": after_row.grade})
