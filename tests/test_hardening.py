@@ -135,11 +135,11 @@ def test_no_evaluation_or_slip_once_inputs_are_locked(app, make_evaluation):
         assessment = db.get_one(Assessment, setup.assessment_id)
         assessment.inputs_locked = True
         db.commit()
-        with pytest.raises(EvaluationError, match="locked"):
+        with pytest.raises(EvaluationError, match="录入已锁定"):
             create_evaluation(db, assessment, Kind.INTERVIEW)
         from ballot.evaluations.models import Evaluation
 
-        with pytest.raises(EvaluationError, match="locked"):
+        with pytest.raises(EvaluationError, match="录入已锁定"):
             issue_slips(db, db.get_one(Evaluation, setup.evaluation_id), 2, CREDENTIAL_KEY)
 
 
