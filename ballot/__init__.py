@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from babel.support import NullTranslations
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -38,7 +40,7 @@ def select_locale() -> str:
     return "zh"
 
 
-def _translations() -> Any:
+def _translations() -> NullTranslations:
     """The catalog of the request's language. Flask-Babel's own template hook looks it up again
     for every string (a third of a page's rendering time); this keeps it for the request, and
     looks again if the locale object changes (``force_locale``)."""
@@ -46,7 +48,24 @@ def _translations() -> Any:
     cached = g.get("_translations")
     if cached is None or cached[0] is not locale:
         cached = g._translations = (locale, get_translations())
-    return cached[1]
+    translations: NullTranslations = cached[1]
+    return translations
+
+
+def _gettext(message: str) -> str:
+    return _translations().ugettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ungettext(singular, plural, n)
+
+
+def _pgettext(context: str, message: str) -> str:
+    return _translations().upgettext(context, message)
+
+
+def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _translations().unpgettext(context, singular, plural, n)
 
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -75,12 +94,10 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.before_request(_no_nul_characters)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    # Templates translate through the request's catalog, looked up once per request.
+    # Templates translate through the request's catalog, looked up once per request. The
+    # method is added to the environment by the jinja2.ext.i18n extension, at run time.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext,
         newstyle=True,
     )
 
@@ -98,7 +115,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     register(app)
 
     @app.after_request
-    def _no_referrer(response):  # type: ignore[no-untyped-def]
+    def _no_referrer(response: Response) -> Response:
         # Ballot pages never leak their address to another site, and are never cached.
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -109,7 +126,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     return app
 
 
-def _blueprints() -> list[Any]:
+def _blueprints() -> list[Blueprint]:
     from ballot.accounts.admin_views import bp as users
     from ballot.accounts.views import bp as accounts
     from ballot.assessments.views import bp as setup
@@ -136,7 +153,7 @@ def _voter_bodies_are_small() -> None:
         request.max_content_length = current_app.config["VOTER_MAX_BYTES"]
 
 
-def _no_nul_characters() -> Any:
+def _no_nul_characters() -> ResponseReturnValue | None:
     """No form field or query value holds NUL: PostgreSQL cannot store it in text and no name
     or number has it, so such a request is refused whole, before any page reads it."""
     values = [*request.args.values()]

@@ -14,9 +14,10 @@ closing an evaluation) start with ``BEGIN IMMEDIATE`` there (``begin_write``).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import MetaData, create_engine, event
@@ -65,7 +66,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
             # Straight to the driver: every request begins a transaction, and SQLAlchemy's
             # statement machinery costs more than SQLite's BEGIN itself.
-            connection.connection.dbapi_connection.execute(_BEGIN[mode])  # type: ignore[union-attr]
+            driver = cast(sqlite3.Connection, connection.connection.dbapi_connection)
+            driver.execute(_BEGIN[mode])
 
         _track_writes(engine)
         return engine
@@ -140,10 +142,10 @@ def scrub_sqlite(session: Session) -> None:
     reader holding an old snapshot can keep a checkpoint from finishing; nothing fails then,
     and the next close scrubs again.
     """
-    engine = session.get_bind()
+    engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
         return
-    raw = engine.raw_connection()  # type: ignore[union-attr]
+    raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
         assert connection is not None

@@ -51,7 +51,8 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(status: int, title: str | None = None, message: str | None = None):  # type: ignore[no-untyped-def]
+def render_error(status: int, title: str | None = None,
+                 message: str | None = None) -> tuple[str, int]:
     try:
         default_title, default_message = _messages().get(status, (_("出错了"), ""))
         page = render_template(
@@ -67,7 +68,7 @@ def render_error(status: int, title: str | None = None, message: str | None = No
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(error: CSRFError) -> tuple[str, int]:
         return render_error(
             400,
             _("页面已过期"),
@@ -75,14 +76,14 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(Refusal)
-    def _refused(refusal: Refusal):  # type: ignore[no-untyped-def]
+    def _refused(refusal: Refusal) -> tuple[str, int]:
         return render_error(refusal.status, _("未能完成操作"), "；".join(refusal.lines()))
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(error: HTTPException) -> tuple[str, int]:
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(error: Exception) -> tuple[str, int]:
         app.logger.exception("unhandled error")
         return render_error(InternalServerError.code)

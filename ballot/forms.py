@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 from ballot import parsing
 
 
-class Form(FlaskForm):
+class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF and WTForms ship no types
     """A page's form: read from the request's form (POST) or query (GET); CSRF checked by the
     app for every POST already."""
 
@@ -32,10 +32,13 @@ class Form(FlaskForm):
         return [str(errors[0]) for errors in self.errors.values() if errors]
 
 
-class ParsedField(Field):
+class ParsedField(Field):  # type: ignore[misc]
     """A text input whose value is read by ``parse`` (returns None for anything it refuses);
     empty is allowed unless ``required``. ``data`` is the parsed value or None; ``raw`` is what
     was typed, for showing it again."""
+
+    #: What ``parse`` returned (its type is the subclass's), or None.
+    data: Any
 
     def __init__(self, label: object = None, *, required: bool = False, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
@@ -124,7 +127,7 @@ class BeijingDateTimeField(ParsedField):
                   field=self.label.text, value=_shown(self.raw))
 
 
-class TextField(StringField):
+class TextField(StringField):  # type: ignore[misc]
     """One line of text: stripped, at most ``max_length`` characters, no control character."""
 
     def __init__(self, label: object = None, *, max_length: int = 200, required: bool = False,

@@ -20,6 +20,16 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("en",)
 
 
+def _pybabel(*arguments: str) -> None:
+    """Run a ``pybabel`` command in this process."""
+    CommandLineInterface().run(["pybabel", "-q", *arguments])  # type: ignore[no-untyped-call]
+
+
+def _extract_to(pot: Path) -> None:
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location",
+             "--sort-output", "-o", str(pot), str(ROOT))
+
+
 def po_path(language: str) -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
 
@@ -28,10 +38,7 @@ def extract() -> Catalog:
     """Every translatable string in ballot/ and templates/, as a template catalog."""
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
-        CommandLineInterface().run([
-            "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-            "--no-location", "--sort-output", "-o", str(pot), str(ROOT),
-        ])
+        _extract_to(pot)
         with pot.open("rb") as handle:
             return read_po(handle)
 
@@ -52,16 +59,11 @@ def update() -> None:
     """Bring each catalog in line with the sources (new strings added empty, old ones dropped)."""
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
-        CommandLineInterface().run([
-            "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-            "--no-location", "--sort-output", "-o", str(pot), str(ROOT),
-        ])
+        _extract_to(pot)
         for language in LANGUAGES:
             command = "update" if po_path(language).exists() else "init"
-            CommandLineInterface().run([
-                "pybabel", "-q", command, "-i", str(pot), "-d", str(TRANSLATIONS), "-l", language,
-                *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []),
-            ])
+            _pybabel(command, "-i", str(pot), "-d", str(TRANSLATIONS), "-l", language,
+                     *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
 
 
 def compile_all() -> None:

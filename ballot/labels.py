@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from ballot.evaluations.models import Evaluation
 
 KIND_LABELS = {"democratic": _l("民主测评"), "interview": _l("个别谈话")}
 STATE_LABELS = {"draft": _l("未开始"), "open": _l("进行中"), "closing": _l("正在结束"),
@@ -50,13 +55,13 @@ CLOSED_REASON_LABELS = {
 }
 
 
-def evaluation_year_title(evaluation: object) -> str:
+def evaluation_year_title(evaluation: Evaluation) -> str:
     """E.g. 武都区 2026年度."""
-    assessment = evaluation.assessment  # type: ignore[attr-defined]
+    assessment = evaluation.assessment
     return _("%(county)s %(year)s年度", county=assessment.county.name, year=assessment.year)
 
 
-def evaluation_title(evaluation: object) -> str:
+def evaluation_title(evaluation: Evaluation) -> str:
     """E.g. 武都区 2026年度 · 民主测评."""
-    kind = KIND_LABELS[evaluation.kind]  # type: ignore[attr-defined]
+    kind = KIND_LABELS[evaluation.kind]
     return f"{evaluation_year_title(evaluation)} · {kind}"

@@ -1,5 +1,8 @@
 """Alembic environment: the URL comes from the caller (ballot.migrate), never from a file."""
 
+import sqlite3
+from typing import cast
+
 from alembic import context
 
 from ballot.db import Base, make_engine
@@ -19,7 +22,8 @@ else:
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch migrations copy tables; foreign keys must not fire while they do (Alembic docs).
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=True)
         with context.begin_transaction():
