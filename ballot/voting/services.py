@@ -61,9 +61,9 @@ class SlipProblem(Refusal):
 
 class BallotProblem(Refusal):
     """A ballot form that cannot be accepted: ``code`` says why (unknown_member,
-    unknown_rating, over_cap), ``details`` what the page needs to say it."""
+    unknown_rating, over_cap), ``details`` the numbers the page needs to say it."""
 
-    def __init__(self, code: str, **details: object) -> None:
+    def __init__(self, code: str, **details: int) -> None:
         super().__init__(code)
         self.code = code
         self.details = details

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from nacl.encoding import URLSafeBase64Encoder
 from nacl.exceptions import CryptoError
@@ -63,7 +64,7 @@ def _credential() -> str | None:
         return None
 
 
-def _problem_page(problem: SlipProblem):  # type: ignore[no-untyped-def]
+def _problem_page(problem: SlipProblem) -> tuple[str, int]:
     pages = {
         "unknown": (404, _("无效的二维码"), _("这张票签的链接无法识别。请检查链接是否完整，或向考核组工作人员求助。")),
         "used": (409, _("此票签已使用"), _("这张票签已经投过票，每张票签只能提交一次。您的选票不会被重复计算。")),
@@ -97,14 +98,14 @@ def _start(credential: str | None) -> Response | tuple[str, int]:
 
 
 @bp.get("/s/<path:code>")
-def open_slip(code: str):  # type: ignore[no-untyped-def]
+def open_slip(code: str) -> ResponseReturnValue:
     """The QR code's target: check the slip, keep it in the session, go to the ballot."""
     return _start(normalize(code))
 
 
 @bp.route("/", methods=["GET", "POST"], endpoint="index")
 @bp.route("/s", methods=["GET", "POST"])
-def enter_code():  # type: ignore[no-untyped-def]
+def enter_code() -> ResponseReturnValue:
     """For a phone that cannot scan: type the code printed on the slip."""
     if request.method == "POST":
         credential = normalize(request.form.get("code", ""))
@@ -116,49 +117,54 @@ def enter_code():  # type: ignore[no-untyped-def]
     return render_template("voting/enter_code.html", error=None)
 
 
-def _current() -> tuple[str, BallotView] | tuple[None, tuple[str, int]]:
+def _no_slip_page() -> tuple[str, int]:
+    """The session holds no slip's credential: this phone has voted, or has no slip yet."""
+    if VOTED_KEY in session:  # this phone has voted: its slip is used
+        return _problem_page(SlipProblem("used"))
+    page = render_template(
+        "voting/problem.html",
+        title=_("请先扫描票签"),
+        message=_("没有找到您的票签。请用手机重新扫描票签上的二维码。"),
+    )
+    return page, 400
+
+
+def _current() -> BallotView | tuple[str, int]:
+    """The ballot of the session's slip, or the page saying why there is none to fill in."""
     credential = _credential()
     if credential is None:
-        if VOTED_KEY in session:  # this phone has voted: its slip is used
-            return None, _problem_page(SlipProblem("used"))
-        page = render_template(
-            "voting/problem.html",
-            title=_("请先扫描票签"),
-            message=_("没有找到您的票签。请用手机重新扫描票签上的二维码。"),
-        )
-        return None, (page, 400)
+        return _no_slip_page()
     db = get_session()
     try:
-        return credential, ballot_view(db, find_slip(db, _key(), credential).evaluation_id)
+        return ballot_view(db, find_slip(db, _key(), credential).evaluation_id)
     except SlipProblem as problem:
-        return None, _problem_page(problem)
+        return _problem_page(problem)
 
 
-def _ballot_problem(evaluation: BallotView, problem: BallotProblem):  # type: ignore[no-untyped-def]
+def _ballot_problem(evaluation: BallotView, problem: BallotProblem) -> tuple[str, int]:
     if problem.code == "over_cap":
         chosen = {m.id: (request.form.get(m.field) or "").rstrip("_") or None
                   for m in evaluation.members}
-        message = pages.over_cap_message(problem.details["cap"], problem.details["given"])  # type: ignore[arg-type]
+        message = pages.over_cap_message(problem.details["cap"], problem.details["given"])
         # 200, not 422: a status line of another length would tell the wire "over the cap".
         return pages.ballot_page(evaluation, chosen, message), 200
     return render_error(400, _("选票内容无效"), _("提交的选票包含不存在的被测评人或等次，未保存任何内容。请重新填写。"))
 
 
 @bp.get("/ballot")
-def ballot():  # type: ignore[no-untyped-def]
-    credential, found = _current()
-    if credential is None:
+def ballot() -> ResponseReturnValue:
+    found = _current()
+    if not isinstance(found, BallotView):
         return found
-    return pages.fresh_ballot_page(found)  # type: ignore[arg-type]
+    return pages.fresh_ballot_page(found)
 
 
 @bp.post("/ballot")
-def review():  # type: ignore[no-untyped-def]
+def review() -> ResponseReturnValue:
     """Show the voter's choices for a last look; ``edit`` goes back to the form with them."""
-    credential, found = _current()
-    if credential is None:
-        return found
-    evaluation: BallotView = found  # type: ignore[assignment]
+    evaluation = _current()
+    if not isinstance(evaluation, BallotView):
+        return evaluation
     try:
         choices = read_choices(evaluation, request.form)
     except BallotProblem as problem:
@@ -169,11 +175,11 @@ def review():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/ballot/confirm")
-def confirm():  # type: ignore[no-untyped-def]
+def confirm() -> ResponseReturnValue:
     """Spend the slip and store the ballot; a second confirm of the same slip stores nothing."""
     credential = _credential()
     if credential is None:
-        return _current()[1]
+        return _no_slip_page()
     db = get_session()
     try:
         cast = cast_ballot(db, _key(), credential, request.form)
@@ -191,7 +197,7 @@ def confirm():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/thanks")
-def thanks():  # type: ignore[no-untyped-def]
+def thanks() -> ResponseReturnValue:
     """The voter's tracker, on a page as long as the review page before it."""
     voted = session.get(VOTED_KEY)
     if isinstance(voted, list) and len(voted) == 2 and isinstance(voted[0], int):
@@ -205,7 +211,7 @@ def thanks():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str) -> ResponseReturnValue:
     """Switch the interface language and go back to a page of this site."""
     if code in ("zh", "en"):
         session["lang"] = code
