@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
@@ -136,14 +137,14 @@ def publish_counts(session: Session, evaluation: Evaluation, reason: str, actor:
         raise FloorError(_("理由：不能超过 %(max)s 个字，现有 %(n)s 个字。",
                            max=MAX_REASON, n=len(reason)))
     now = utcnow()
-    published = session.execute(
+    published = cast("CursorResult[Any]", session.execute(
         update(Evaluation)
         .where(Evaluation.id == evaluation.id, Evaluation.counts_withheld.is_(True),
                Evaluation.counts_published_at.is_(None))
         .values(counts_published_by_id=actor.id, counts_published_reason=reason,
                 counts_published_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if published.rowcount != 1:
         raise FloorError(_("本次测评的票数已经由考核组决定公开。"))
     session.refresh(evaluation)

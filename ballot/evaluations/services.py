@@ -12,9 +12,10 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import CursorResult, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
@@ -149,12 +150,12 @@ def open_evaluation(session: Session, evaluation: Evaluation, actor: User | None
     # members): the loser changes nothing and, above all, never replaces the winner's key,
     # under which ballots may already be cast. The key file is written only by the winner,
     # before its commit.
-    opened = session.execute(
+    opened = cast("CursorResult[Any]", session.execute(
         update(Evaluation)
         .where(Evaluation.id == evaluation.id, Evaluation.state == State.DRAFT.value)
         .values(state=State.OPEN.value, box_keys=keys, box_header=header),
         execution_options={"synchronize_session": False},
-    )
+    ))
     if opened.rowcount != 1:
         session.expire(evaluation)
         raise EvaluationError(_l("只有未开始的测评可以开始；本次测评已被他人开始或结束。"))
@@ -221,12 +222,12 @@ def close_evaluation(
         raise KeyLost(_l("密钥库中的密钥打不开本次测评的选票（%(error)s），无法计票。",
                          error=str(error))) from None
     result = box.result_section(decryption, len(ciphertexts), invalid, rules)
-    closed = session.execute(
+    closed = cast("CursorResult[Any]", session.execute(
         update(Evaluation)
         .where(Evaluation.id == evaluation_id, Evaluation.state == State.OPEN.value)
         .values(state=State.CLOSED.value, closed_reason=reason, closed_at=utcnow()),
         execution_options={"synchronize_session": False},
-    )
+    ))
     if closed.rowcount != 1:  # cannot happen under the locks above; never tally twice
         raise EvaluationError(_l("测评已被同时结束。"))
     session.expire(evaluation, ["state", "closed_reason", "closed_at"])

@@ -7,6 +7,7 @@ Every GET reads only: an evaluation past its closing time shows as *closing* unt
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ballot.accounts.access import EDITORS, READERS, current_user, require
@@ -39,7 +40,7 @@ bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
 
 @bp.get("/")
 @require(*READERS)
-def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
+def dashboard(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
     slips = turnout(get_session(), evaluation)
     return render_template(
@@ -54,7 +55,7 @@ def dashboard(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/screen")
 @require(*READERS)
-def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
+def screen(evaluation_id: int) -> ResponseReturnValue:
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
     evaluation = evaluation_for(evaluation_id)
     return render_template(
@@ -67,7 +68,7 @@ def screen(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/open")
 @require(*EDITORS)
-def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
+def open_(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_to_change(evaluation_id)
     try:
         open_evaluation(get_session(), evaluation, actor=current_user())
@@ -78,7 +79,7 @@ def open_(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/close")
 @require(*EDITORS)
-def close(evaluation_id: int):  # type: ignore[no-untyped-def]
+def close(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id, EDITORS)
     reason = "time" if evaluation.is_due() else "team"
     try:
@@ -95,7 +96,7 @@ def close(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/slips")
 @require(*EDITORS)
-def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
+def slips_form(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id, EDITORS)
     return render_template("team/slips_form.html", evaluation=evaluation, error=None,
                            turnout=turnout(get_session(), evaluation))
@@ -103,7 +104,7 @@ def slips_form(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/slips")
 @require(*EDITORS)
-def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
+def slips_issue(evaluation_id: int) -> ResponseReturnValue:
     """Issue N slips and show them for printing: the only time their codes are shown."""
     evaluation = evaluation_to_change(evaluation_id)
     db = get_session()
@@ -124,7 +125,7 @@ def slips_issue(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/results")
 @require(*READERS)
-def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
+def results_page(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
     db = get_session()
     try:
@@ -143,7 +144,7 @@ def results_page(evaluation_id: int):  # type: ignore[no-untyped-def]
 
 
 def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int = 200,
-                   problem: str | None = None, reason: str = ""):  # type: ignore[no-untyped-def]
+                   problem: str | None = None, reason: str = "") -> tuple[str, int]:
     """No per-member figure, only the ledger and, for the team, the decision to publish (SPEC
     "anonymity floor")."""
     user = current_user()
@@ -156,7 +157,7 @@ def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int 
 
 @bp.post("/results/publish")
 @require(*EDITORS)
-def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
+def publish(evaluation_id: int) -> ResponseReturnValue:
     """The team's recorded decision (reason, author) to publish counts below the floor."""
     evaluation = evaluation_to_change(evaluation_id)
     db = get_session()

@@ -10,6 +10,7 @@ cached, so the browser's back button cannot show them either.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -67,7 +68,7 @@ def _refused(evaluation: Evaluation, refusal: PaperRefusal, code: str,
 
 @bp.get("/paper")
 @require(*EDITORS)
-def enter(evaluation_id: int):  # type: ignore[no-untyped-def]
+def enter(evaluation_id: int) -> ResponseReturnValue:
     """An empty paper ballot, or why this evaluation takes none."""
     return _page(evaluation_for(evaluation_id, EDITORS))
 
