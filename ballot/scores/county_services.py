@@ -3,12 +3,12 @@ audited; and the A13 ranking of the counties by P that raises or lowers the Exce
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,13 +16,13 @@ from ballot.accounts.access import may_see_county
 from ballot.accounts.models import User
 from ballot.assessments.imports import TableError, read_table
 from ballot.assessments.models import Assessment, County
-from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.audit.services import record
-from ballot.clock import utcnow
+from ballot.clock import beijing_year
+from ballot.errors import Refusal
 from ballot.parsing import has_control
-from ballot.results.services import competition_rank, ranking_for
 from ballot.scores.models import CountyScore
-from tally import DEFAULT_RULES, excellent_ratio
+from ballot.scores.reading import ScoreProblem, read_score, shown, stored
+from tally import DEFAULT_RULES, Ranking, Rules, competition_rank, county_ranking, excellent_ratio
 
 #: The two county scores, by column, with the template's heading.
 SCORE_HEADINGS = {"performance": "实绩考核得分", "target": "目标管理得分"}
@@ -39,45 +39,39 @@ PT_HEADINGS = {"county": "县区", **SCORE_HEADINGS}
 #: Most rows an import may hold; a city has a dozen counties.
 MAX_PT_ROWS = 200
 MAX_COUNTY_NAME = 60
-HIGHEST_SCORE = Decimal(100)
+
+#: The current year in Beijing, the page's default year (kept under this name for
+#: ``ballot.assessments.views``; new code calls ``ballot.clock.beijing_year``).
+this_year = beijing_year
 
 
-class CountyScoreError(Exception):
+class CountyScoreError(Refusal):
     """P/T changes refused; ``problems`` lists every one (row or county, column, value)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__(_l("实绩与目标分未能保存，未保存任何内容。"), problems=list(problems))
 
 
-def this_year() -> int:
-    """The current year in Beijing time."""
-    return (utcnow() + dt.timedelta(hours=8)).year
-
-
-def parse_year(text: str | None) -> int:
-    """A year 2000-2100 (the assessments' range)."""
-    value = (text or "").strip()
-    if value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
-    raise CountyScoreError([_("年度：应为 2000 到 2100 之间的整数，实际为“%(value)s”。", value=value)])
+def score_problem(problem: ScoreProblem, text: str | None) -> str:
+    """The P/T page's words for a score that does not read (after the county or row, and the
+    column)."""
+    value = shown(text)
+    messages = {
+        ScoreProblem.EMPTY: _l("不是数字：“%(value)s”。", value=value),
+        ScoreProblem.NOT_A_NUMBER: _l("不是数字：“%(value)s”。", value=value),
+        ScoreProblem.OUT_OF_RANGE: _l("应在 0 到 100 之间，实际为“%(value)s”。", value=value),
+        ScoreProblem.TOO_MANY_DECIMALS: _l("最多两位小数，实际为“%(value)s”。", value=value),
+    }
+    return str(messages[problem])
 
 
 def parse_score(text: str) -> tuple[str | None, str | None]:
-    """A score 0-100 with at most 2 decimals, as (the stored text, None) or (None, the problem)."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, _("不是数字：“%(value)s”。", value=text)
-    if not value.is_finite():
-        return None, _("不是数字：“%(value)s”。", value=text)
-    if int(value.as_tuple().exponent) < -2:
-        return None, _("最多两位小数，实际为“%(value)s”。", value=text)
-    if not Decimal(0) <= value <= HIGHEST_SCORE:
-        return None, _("应在 0 到 100 之间，实际为“%(value)s”。", value=text)
-    if value == 0:
-        value = Decimal(0)
-    return format(value, "f"), None
+    """A score 0-100 with at most 2 decimals (``reading.read_score``), as (the stored text,
+    None) or (None, the problem)."""
+    score = read_score(text)
+    if isinstance(score, ScoreProblem):
+        return None, score_problem(score, text)
+    return stored(score), None
 
 
 def add_county(session: Session, name: str, actor: User | None) -> County:
@@ -120,19 +114,24 @@ class CountyLine:
 
 
 def _performance(session: Session, year: int) -> dict[int, Decimal]:
+    """P of every county that has it for the year (stored decimal text, read back)."""
     rows = session.execute(select(CountyScore.county_id, CountyScore.performance).where(
         CountyScore.year == year, CountyScore.performance.is_not(None)))
-    return {county_id: Decimal(value) for county_id, value in rows}
+    return {county_id: Decimal(value) for county_id, value in rows if value is not None}
 
 
 def _locked(assessment: Assessment | None) -> bool:
-    if assessment is None:
-        return False
-    try:
-        ensure_inputs_open(assessment)
-    except LockedError:
-        return True
-    return False
+    return assessment is not None and not assessment.inputs_open
+
+
+def ranking_for(session: Session, county_id: int, year: int,
+                rules: Rules = DEFAULT_RULES) -> Ranking | None:
+    """A13: the county's place among the city's counties by P this year and last year (the
+    rule is ``tally.ranking.county_ranking``); None until every county has P this year or when
+    the county had no P last year."""
+    city = set(session.scalars(select(County.id)))
+    return county_ranking(county_id, _performance(session, year),
+                          _performance(session, year - 1), city, rules)
 
 
 def county_lines(session: Session, year: int) -> list[CountyLine]:
@@ -144,10 +143,11 @@ def county_lines(session: Session, year: int) -> list[CountyLine]:
     assessments = {a.county_id: a for a in session.scalars(
         select(Assessment).where(Assessment.year == year))}
     current, previous = _performance(session, year), _performance(session, year - 1)
+    city = {county.id for county in counties}
     lines = []
     for county in counties:
         score = scores.get(county.id)
-        ranking = ranking_for(session, county.id, year)
+        ranking = county_ranking(county.id, current, previous, city, DEFAULT_RULES)
         ratio, basis = excellent_ratio(ranking, DEFAULT_RULES) if ranking else (None, None)
         lines.append(CountyLine(
             county=county,
@@ -207,27 +207,30 @@ def _apply(session: Session, year: int, updates: dict[int, dict[str, str | None]
     return len(changes)
 
 
-def save_scores(session: Session, year: int, form: Mapping[str, str], user: User | None) -> int:
-    """The typed table: fields ``p-<county id>`` and ``t-<county id>``; a blank clears the
-    score. All or nothing: any bad value refuses the whole table. Returns counties changed."""
-    counties = session.scalars(select(County).order_by(County.name)).all()
+def counties_by_name(session: Session) -> list[County]:
+    """Every county, in the P/T table's order."""
+    return list(session.scalars(select(County).order_by(County.name)))
+
+
+def save_scores(session: Session, year: int,
+                typed: Mapping[int, Mapping[str, Decimal | None]], user: User | None) -> int:
+    """The typed table, read by its form: by county id, the scores typed (``performance``,
+    ``target``), None where the cell was cleared; a score not typed is left as it is. All or
+    nothing. Returns counties changed."""
+    names = {c.id: c.name for c in counties_by_name(session)}
     updates: dict[int, dict[str, str | None]] = {}
-    problems = []
-    for county in counties:
-        for prefix, key in (("p", "performance"), ("t", "target")):
-            field = f"{prefix}-{county.id}"
-            if field not in form:
-                continue
-            text = str(form[field]).strip()
-            value, problem = parse_score(text) if text else (None, None)
-            if problem:
-                problems.append(_("%(county)s「%(column)s」：%(problem)s", county=county.name,
-                                  column=SCORE_HEADINGS[key], problem=problem))
-            updates.setdefault(county.id, {})[key] = value
+    problems: list[object] = []
+    for county_id, values in typed.items():
+        for key, value in values.items():
+            text = None if value is None else stored(value)
+            if text is not None and not isinstance(read_score(text), Decimal):
+                problems.append(_l("%(county)s「%(column)s」：%(problem)s",
+                                   county=names[county_id], column=SCORE_HEADINGS[key],
+                                   problem=score_problem(ScoreProblem.OUT_OF_RANGE, text)))
+            updates.setdefault(county_id, {})[key] = text
     if problems:
         raise CountyScoreError(problems)
-    return _apply(session, year, updates, {c.id: c.name for c in counties}, user,
-                  "county_score.update")
+    return _apply(session, year, updates, names, user, "county_score.update")
 
 
 def import_scores(session: Session, year: int, filename: str, data: bytes,

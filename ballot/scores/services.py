@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,10 @@ from ballot.assessments.services import ensure_inputs_open
 from ballot.audit.models import AuditEntry
 from ballot.audit.services import record
 from ballot.clock import utcnow
+from ballot.errors import Refusal
+from ballot.evaluations.models import Evaluation, State
 from ballot.scores.models import CountyLeaderScore, MemberScore, Scorer
+from ballot.scores.reading import ScoreProblem, read_score, shown, stored
 from ballot.slips.credentials import credential_hash, new_credential, normalize
 
 CITY_LEADER = "city_leader"
@@ -35,29 +38,52 @@ COUNTY_FIELD = "score"
 SIGNATURE_FIELD = "signed_name"
 #: Where a problem that belongs to no single field is reported.
 FORM_FIELD = "_form"
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+#: A form field that names a member (``m<member id>``), whether or not on this sheet.
+_MEMBER_FIELD = re.compile(r"m\d*")
+MAX_NAME = 40
+MAX_TITLE = 80
 MAX_REASON = 500
 
 
-class ScorerError(Exception):
-    """A team action on scorers refused for a reason the team can fix (message in Chinese)."""
+class ScorerError(Refusal):
+    """A team action on scorers refused for a reason the team can fix."""
 
 
-class SheetError(Exception):
-    """A score sheet that cannot be stored: ``problems`` maps each bad field to its message."""
+class SheetError(Refusal):
+    """A score sheet that cannot be stored: ``problems`` maps each bad field to its message
+    (the page shows each beside its input)."""
+
+    #: By form field, not a list: a sheet's problems belong to its inputs.
+    problems: dict[str, str]  # type: ignore[assignment]
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        super().__init__(_l("评分表有 %(n)s 处需要修改，未保存任何内容。", n=len(problems)))
         self.problems = problems
 
+    def lines(self) -> list[str]:
+        return list(self.problems.values()) or [self.message]
 
-class LinkProblem(Exception):
+
+class LinkProblem(Refusal):
     """A personal link that opens no sheet: ``unknown`` (never made, mistyped or replaced by a
-    new link) or ``withdrawn`` (the team withdrew the scorer)."""
+    new link), ``withdrawn`` (the team withdrew the scorer) or ``no_sheet`` (this browser opened
+    no link and its account chose no sheet)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        status, title, message = _LINK_PROBLEMS[reason]
+        super().__init__(message)
+        self.reason, self.status, self.title = reason, status, title
+
+
+_LINK_PROBLEMS: dict[str, tuple[int, object, object]] = {
+    "unknown": (404, _l("评分链接无效"), _l(
+        "这个评分链接无法识别：可能不完整，或考核组已经为您生成了新链接（旧链接随即失效）。"
+        "请使用最新的链接，或联系考核组。")),
+    "withdrawn": (410, _l("评分表已撤回"), _l(
+        "考核组已撤回这份评分表，它不再计入考核结果。如有疑问请联系考核组。")),
+    "no_sheet": (400, _l("请先打开评分链接"), _l(
+        "没有找到您的评分表。请重新打开考核组发给您的个人评分链接，或登录后从“我的评分表”进入。")),
+}
 
 
 @dataclass(frozen=True)
@@ -68,45 +94,61 @@ class NewLink:
     token: str
 
 
-def parse_score(text: str) -> Decimal:
-    """A 0-100 score with at most 2 decimals; ValueError with a Chinese message otherwise.
+def score_problem(problem: ScoreProblem, text: str | None) -> str:
+    """A sheet's words for a score that does not read (shown beside its input)."""
+    value = shown(text)
+    messages = {
+        ScoreProblem.EMPTY: _l("请填写分数。"),
+        ScoreProblem.NOT_A_NUMBER: _l("“%(value)s”不是有效的数字。", value=value),
+        ScoreProblem.OUT_OF_RANGE: _l("%(value)s 超出范围：分数应在 0 到 100 之间。", value=value),
+        ScoreProblem.TOO_MANY_DECIMALS: _l("%(value)s 的小数超过两位：最多保留两位小数。",
+                                           value=value),
+    }
+    return str(messages[problem])
 
-    Full-width digits from a phone keyboard are read as ASCII (NFKC); never a float.
-    """
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    if not value:
-        raise ValueError(_("请填写分数。"))
-    if not _NUMBER.match(value):
-        raise ValueError(_("“%(value)s”不是有效的数字。", value=value[:20]))
-    try:
-        score = Decimal(value)
-    except InvalidOperation as error:  # pragma: no cover - the pattern admits only numbers
-        raise ValueError(_("“%(value)s”不是有效的数字。", value=value[:20])) from error
-    if not Decimal(0) <= score <= Decimal(100):
-        raise ValueError(_("%(value)s 超出范围：分数应在 0 到 100 之间。", value=value))
-    if "." in value and len(value.split(".", 1)[1]) > 2:
-        raise ValueError(_("%(value)s 的小数超过两位：最多保留两位小数。", value=value))
+
+def parse_score(text: str) -> Decimal:
+    """A 0-100 score with at most 2 decimals (``reading.read_score``: full-width digits from a
+    phone keyboard read as ASCII; never a float); ValueError with the sheet's message otherwise."""
+    score = read_score(text)
+    if isinstance(score, ScoreProblem):
+        raise ValueError(score_problem(score, text))
     return score
 
 
-def _same_name(typed: str, name: str) -> bool:
+def same_name(typed: str, name: str) -> bool:
     """A signature matches the name on record ignoring spaces and full-width forms."""
     def norm(text: str) -> str:
         return "".join(unicodedata.normalize("NFKC", text).split())
     return bool(norm(typed)) and norm(typed) == norm(name)
 
 
-def _open_assessment(session: Session, assessment_id: int) -> Assessment:
-    """The assessment, row-locked for this transaction, if its inputs are still open.
+def signature_problem(scorer: Scorer, typed: str) -> str | None:
+    """Why the typed signature does not sign the scorer's sheet, or None (A8.3, A8.4: signed
+    with the scorer's own name)."""
+    if not typed.strip():
+        return str(_l("请签名：输入您的姓名 %(name)s。", name=scorer.name))
+    if not same_name(typed, scorer.name):
+        return str(_l("签名“%(typed)s”与评分人姓名“%(name)s”不一致。请输入您本人的完整姓名。",
+                      typed=typed.strip()[:40], name=scorer.name))
+    return None
+
+
+def _locked_row(session: Session, assessment_id: int) -> Assessment:
+    """The assessment, row-locked for this transaction and read afresh.
 
     Locking the row serialises sheet submissions with ``lock_inputs`` on PostgreSQL (SQLite
     already queues writers), so no sheet slips in after the lock.
     """
-    assessment = session.scalar(
-        select(Assessment).where(Assessment.id == assessment_id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    assessment = session.get(Assessment, assessment_id, with_for_update=True,
+                             populate_existing=True)
     assert assessment is not None
+    return assessment
+
+
+def _open_assessment(session: Session, assessment_id: int) -> Assessment:
+    """The assessment, row-locked, if its inputs are still open (LockedError otherwise)."""
+    assessment = _locked_row(session, assessment_id)
     ensure_inputs_open(assessment)
     return assessment
 
@@ -153,18 +195,18 @@ def add_scorer(
     assessment = _open_assessment(session, assessment.id)
     name, title, username = name.strip(), title.strip(), username.strip().lower()
     if kind not in KINDS:
-        raise ScorerError(_("请选择评分人类别（市级领导或县委书记、县长）。"))
+        raise ScorerError(_l("请选择评分人类别（市级领导或县委书记、县长）。"))
     if not name:
-        raise ScorerError(_("请填写评分人姓名。"))
-    if len(name) > 40:
-        raise ScorerError(_("姓名最多 40 个字，“%(name)s”太长。", name=name[:40]))
-    if len(title) > 80:
-        raise ScorerError(_("职务最多 80 个字。"))
+        raise ScorerError(_l("请填写评分人姓名。"))
+    if len(name) > MAX_NAME:
+        raise ScorerError(_l("姓名最多 40 个字，“%(name)s”太长。", name=name[:MAX_NAME]))
+    if len(title) > MAX_TITLE:
+        raise ScorerError(_l("职务最多 80 个字。"))
     user_id = None
     if username:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or user.role != Role.SCORER:
-            raise ScorerError(_("没有名为“%(username)s”的评分人账号。", username=username))
+            raise ScorerError(_l("没有名为“%(username)s”的评分人账号。", username=username[:60]))
         user_id = user.id
     token, token_hash = _new_token(key)
     scorer = Scorer(assessment_id=assessment.id, kind=kind, name=name, title=title,
@@ -180,7 +222,7 @@ def regenerate_link(session: Session, scorer: Scorer, key: str, *, actor: User |
     """A new personal link for the scorer; the old one stops working (e.g. a lost phone)."""
     _open_assessment(session, scorer.assessment_id)
     if scorer.withdrawn:
-        raise ScorerError(_("评分人 %(name)s 已撤回，不能生成新链接。", name=scorer.name))
+        raise ScorerError(_l("评分人 %(name)s 已撤回，不能生成新链接。", name=scorer.name))
     token, scorer.token_hash = _new_token(key)
     session.flush()
     record(session, "scorer.new_link", actor=actor, assessment_id=scorer.assessment_id,
@@ -208,26 +250,44 @@ def sheet_members(scorer: Scorer) -> list[Member]:
     return list(scorer.assessment.members) if scorer.kind == COUNTY_HEAD else []
 
 
+def sheet_fields(scorer: Scorer) -> dict[str, int | None]:
+    """The sheet's score fields, in order, each with the member it scores: ``score`` (the
+    county, form 4) or ``m<member id>`` per member of the roster (form 5)."""
+    if scorer.kind == CITY_LEADER:
+        return {COUNTY_FIELD: None}
+    return {f"m{m.id}": m.id for m in sheet_members(scorer)}
+
+
+def form_problem(scorer: Scorer, names: Iterable[str]) -> str | None:
+    """What makes a sheet's form as a whole unfit, given its field names: a form 5 with no
+    roster to score, or fields naming members not on this sheet (a tampered or stale form)."""
+    fields = sheet_fields(scorer)
+    if not fields:
+        return str(_l("本县尚未导入班子成员名单，暂不能评分。"))
+    if scorer.kind == CITY_LEADER:
+        return None
+    strangers = [k for k in names if _MEMBER_FIELD.fullmatch(k) and k not in fields]
+    if strangers:
+        return str(_l(
+            "提交的评分表包含不属于本表的成员（%(fields)s），未保存任何内容。请重新打开链接填写。",
+            fields=", ".join(sorted(strangers))[:100]))
+    return None
+
+
 def read_scores(scorer: Scorer, form: Mapping[str, str]) -> dict[str, Decimal]:
     """Every score of the sheet from the form; SheetError naming each bad field."""
+    whole = form_problem(scorer, form)
+    if whole is not None:
+        raise SheetError({FORM_FIELD: whole})
     problems: dict[str, str] = {}
     scores: dict[str, Decimal] = {}
-    if scorer.kind == CITY_LEADER:
-        fields = [COUNTY_FIELD]
-    else:
-        fields = [f"m{m.id}" for m in sheet_members(scorer)]
-        if not fields:
-            raise SheetError({FORM_FIELD: _("本县尚未导入班子成员名单，暂不能评分。")})
-        strangers = [k for k in form if re.fullmatch(r"m\d*", k) and k not in fields]
-        if strangers:
-            raise SheetError({FORM_FIELD: _(
-                "提交的评分表包含不属于本表的成员（%(fields)s），未保存任何内容。请重新打开链接填写。",
-                fields=", ".join(sorted(strangers))[:100])})
-    for field in fields:
-        try:
-            scores[field] = parse_score(form.get(field, ""))
-        except ValueError as error:
-            problems[field] = str(error)
+    for field in sheet_fields(scorer):
+        text = form.get(field, "")
+        score = read_score(text)
+        if isinstance(score, ScoreProblem):
+            problems[field] = score_problem(score, text)
+        else:
+            scores[field] = score
     if problems:
         raise SheetError(problems)
     return scores
@@ -236,12 +296,14 @@ def read_scores(scorer: Scorer, form: Mapping[str, str]) -> dict[str, Decimal]:
 def _store(session: Session, scorer: Scorer, scores: dict[str, Decimal]) -> None:
     session.execute(delete(CountyLeaderScore).where(CountyLeaderScore.scorer_id == scorer.id))
     session.execute(delete(MemberScore).where(MemberScore.scorer_id == scorer.id))
+    fields = sheet_fields(scorer)
     for field, score in scores.items():
-        text = format(score, "f")
-        if field == COUNTY_FIELD:
-            session.add(CountyLeaderScore(scorer_id=scorer.id, score=text))
+        member_id = fields[field]
+        if member_id is None:
+            session.add(CountyLeaderScore(scorer_id=scorer.id, score=stored(score)))
         else:
-            session.add(MemberScore(scorer_id=scorer.id, member_id=int(field[1:]), score=text))
+            session.add(MemberScore(scorer_id=scorer.id, member_id=member_id,
+                                    score=stored(score)))
     session.flush()
     session.expire(scorer, ["member_scores"])
 
@@ -262,13 +324,9 @@ def submit_sheet(session: Session, scorer: Scorer, form: Mapping[str, str]) -> N
         scores = read_scores(scorer, form)
     except SheetError as error:
         problems.update(error.problems)
-    signature = form.get(SIGNATURE_FIELD, "")
-    if not signature.strip():
-        problems[SIGNATURE_FIELD] = _("请签名：输入您的姓名 %(name)s。", name=scorer.name)
-    elif not _same_name(signature, scorer.name):
-        problems[SIGNATURE_FIELD] = _(
-            "签名“%(typed)s”与评分人姓名“%(name)s”不一致。请输入您本人的完整姓名。",
-            typed=signature.strip()[:40], name=scorer.name)
+    signature = signature_problem(scorer, form.get(SIGNATURE_FIELD, ""))
+    if signature is not None:
+        problems[SIGNATURE_FIELD] = signature
     if problems:
         raise SheetError(problems)
     before = _state(session, scorer)
@@ -287,7 +345,7 @@ def enter_paper_sheet(
     _open_assessment(session, scorer.assessment_id)
     session.refresh(scorer)
     if scorer.withdrawn:
-        raise ScorerError(_("评分人 %(name)s 已撤回，不能录入评分表。", name=scorer.name))
+        raise ScorerError(_l("评分人 %(name)s 已撤回，不能录入评分表。", name=scorer.name))
     scores = read_scores(scorer, form)
     before = _state(session, scorer)
     _store(session, scorer, scores)
@@ -297,12 +355,12 @@ def enter_paper_sheet(
            target=_target(scorer), before=before, after=_state(session, scorer))
 
 
-def _reason(reason: str, missing: str) -> str:
+def _reason(reason: str, missing: object) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ScorerError(missing)
     if len(reason) > MAX_REASON:
-        raise ScorerError(_("原因最多 %(n)s 个字。", n=MAX_REASON))
+        raise ScorerError(_l("原因最多 %(n)s 个字。", n=MAX_REASON))
     return reason
 
 
@@ -311,9 +369,9 @@ def withdraw_scorer(session: Session, scorer: Scorer, reason: str, *, actor: Use
     that it was withdrawn. The reason is required and audited."""
     _open_assessment(session, scorer.assessment_id)
     session.refresh(scorer)
-    reason = _reason(reason, _("请填写撤回 %(name)s 的原因。", name=scorer.name))
+    reason = _reason(reason, _l("请填写撤回 %(name)s 的原因。", name=scorer.name))
     if scorer.withdrawn:
-        raise ScorerError(_("评分人 %(name)s 已经撤回。", name=scorer.name))
+        raise ScorerError(_l("评分人 %(name)s 已经撤回。", name=scorer.name))
     before = _describe(scorer)
     scorer.withdrawn = True
     session.flush()
@@ -324,12 +382,10 @@ def withdraw_scorer(session: Session, scorer: Scorer, reason: str, *, actor: Use
 def lock_inputs(session: Session, assessment: Assessment, *, actor: User | None) -> None:
     """Lock P, T, L, H and the roster before the team proposes grades (A15 procedure)."""
     assessment = _open_assessment(session, assessment.id)
-    from ballot.evaluations.models import Evaluation
-
     still_open = session.scalar(select(Evaluation.id).where(
-        Evaluation.assessment_id == assessment.id, Evaluation.state == "open").limit(1))
+        Evaluation.assessment_id == assessment.id, Evaluation.state == State.OPEN).limit(1))
     if still_open is not None:
-        raise ScorerError(_("还有进行中的测评，请先结束测评再锁定录入。"))
+        raise ScorerError(_l("还有进行中的测评，请先结束测评再锁定录入。"))
     assessment.inputs_locked = True
     session.flush()
     record(session, "inputs.lock", actor=actor, assessment_id=assessment.id,
@@ -340,18 +396,14 @@ def lock_inputs(session: Session, assessment: Assessment, *, actor: User | None)
 def unlock_inputs(session: Session, assessment: Assessment, reason: str, *,
                   actor: User | None) -> None:
     """An admin reopens the inputs, with a reason, while the results are not yet proposed."""
-    assessment = session.scalar(
-        select(Assessment).where(Assessment.id == assessment.id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert assessment is not None
+    assessment = _locked_row(session, assessment.id)
     if actor is None or actor.role != Role.ADMIN:
-        raise ScorerError(_("只有管理员可以解除锁定。"))
+        raise ScorerError(_l("只有管理员可以解除锁定。"))
     if not assessment.inputs_locked:
-        raise ScorerError(_("录入尚未锁定。"))
-    if assessment.stage != "setup":
-        raise ScorerError(_("结果已进入审批流程，不能解除录入锁定。"))
-    reason = _reason(reason, _("请填写解除锁定的原因。"))
+        raise ScorerError(_l("录入尚未锁定。"))
+    if not assessment.stage.inputs_open:
+        raise ScorerError(_l("结果已进入审批流程，不能解除录入锁定。"))
+    reason = _reason(reason, _l("请填写解除锁定的原因。"))
     assessment.inputs_locked = False
     session.flush()
     record(session, "inputs.unlock", actor=actor, assessment_id=assessment.id,
@@ -383,7 +435,7 @@ def warnings_for(scorers: list[Scorer]) -> list[str]:
     leaders = sum(1 for s in active if s.kind == CITY_LEADER)
     warnings = []
     if heads != 2:
-        warnings.append(_("表5应由县委书记、县长两人评分，现有 %(n)s 人。", n=heads))
+        warnings.append(str(_l("表5应由县委书记、县长两人评分，现有 %(n)s 人。", n=heads)))
     if leaders == 0:
-        warnings.append(_("尚无联系本县的市级领导（表4），L 分将缺失。"))
+        warnings.append(str(_l("尚无联系本县的市级领导（表4），L 分将缺失。")))
     return warnings

@@ -19,15 +19,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
-from flask_babel import gettext as _
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ballot.accounts.access import current_user, require
 from ballot.accounts.models import Role
 from ballot.assessments.services import LockedError
+from ballot.clock import to_beijing
 from ballot.db import get_session
+from ballot.scores.forms import SheetForm
 from ballot.scores.models import Scorer
 from ballot.scores.services import (
     COUNTY_FIELD,
@@ -57,24 +58,16 @@ def _no_store(response: Response) -> Response:
 
 
 def format_time(value: datetime | None) -> str:
-    """A stored UTC time in the local time zone, e.g. 2026-01-05 09:30."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    """A stored UTC time in Beijing time, e.g. 2026-01-05 09:30."""
+    return f"{to_beijing(value):%Y-%m-%d %H:%M}" if value else ""
 
 
-def _problem(reason: str):  # type: ignore[no-untyped-def]
-    pages = {
-        "unknown": (404, _("评分链接无效"), _(
-            "这个评分链接无法识别：可能不完整，或考核组已经为您生成了新链接（旧链接随即失效）。"
-            "请使用最新的链接，或联系考核组。")),
-        "withdrawn": (410, _("评分表已撤回"), _(
-            "考核组已撤回这份评分表，它不再计入考核结果。如有疑问请联系考核组。")),
-        "no_sheet": (400, _("请先打开评分链接"), _(
-            "没有找到您的评分表。请重新打开考核组发给您的个人评分链接，或登录后从“我的评分表”进入。")),
-    }
-    status, title, message = pages[reason]
+def _problem(problem: LinkProblem) -> ResponseReturnValue:
+    """Why this browser has no sheet to show; it forgets the link or sheet it had."""
     session.pop(TOKEN_KEY, None)
     session.pop(ACCOUNT_KEY, None)
-    return render_template("voting/problem.html", title=title, message=message), status
+    return render_template("voting/problem.html", title=str(problem.title),
+                           message=problem.message), problem.status
 
 
 def _current_scorer() -> Scorer | LinkProblem:
@@ -95,16 +88,13 @@ def _current_scorer() -> Scorer | LinkProblem:
     return LinkProblem("no_sheet")
 
 
-def _locked(scorer: Scorer) -> bool:
-    return scorer.assessment.inputs_locked or scorer.assessment.stage != "setup"
-
-
 def _page(scorer: Scorer, values: dict[str, str], errors: dict[str, str], status: int = 200,
-          locked_now: bool = False):  # type: ignore[no-untyped-def]
+          locked_now: bool = False) -> ResponseReturnValue:
     return render_template(
         "sheet/form.html", scorer=scorer, assessment=scorer.assessment,
         members=sheet_members(scorer), values=values, errors=errors,
-        locked=locked_now or _locked(scorer), saved=request.args.get("saved") == "1",
+        locked=locked_now or not scorer.assessment.inputs_open,
+        saved=request.args.get("saved") == "1",
         COUNTY_FIELD=COUNTY_FIELD, SIGNATURE_FIELD=SIGNATURE_FIELD, FORM_FIELD=FORM_FIELD,
         format_time=format_time, SCORER_KIND_LABELS=SCORER_KIND_LABELS,
         SHEET_SOURCE_LABELS=SHEET_SOURCE_LABELS,
@@ -112,48 +102,45 @@ def _page(scorer: Scorer, values: dict[str, str], errors: dict[str, str], status
 
 
 @bp.get("/sheet/<path:token>", endpoint="open")
-def open_link(token: str):  # type: ignore[no-untyped-def]
+def open_link(token: str) -> ResponseReturnValue:
     """The personal link: check the token, keep it in the session, go to the sheet (303) so
     the token leaves the address bar, the history and any referrer."""
     try:
         find_scorer_by_token(get_session(), str(current_app.config["CREDENTIAL_KEY"]), token)
     except LinkProblem as problem:
-        return _problem(problem.reason)
+        return _problem(problem)
     session.pop(ACCOUNT_KEY, None)
     session[TOKEN_KEY] = token
     return redirect(url_for("sheet.form"), code=303)
 
 
 @bp.route("/sheet", methods=["GET", "POST"])
-def form():  # type: ignore[no-untyped-def]
+def form() -> ResponseReturnValue:
     """The sheet: fill in, sign, submit; correct until the team locks the inputs, then
-    read-only."""
+    read-only. A refused sheet answers 4xx, so the unit of work stores nothing of it."""
     found = _current_scorer()
     if isinstance(found, LinkProblem):
-        return _problem(found.reason)
+        return _problem(found)
     scorer = found
     db = get_session()
-    if request.method == "GET" or _locked(scorer):
+    if request.method == "GET" or not scorer.assessment.inputs_open:
         status = 409 if request.method == "POST" else 200
         return _page(scorer, sheet_scores(db, scorer), {}, status)
     try:
-        submit_sheet(db, scorer, request.form)
+        typed = SheetForm.for_sheet(scorer, request.form, signed=True).check()
+        submit_sheet(db, scorer, typed)
     except SheetError as error:
-        db.rollback()
         return _page(scorer, request.form.to_dict(), error.problems, 422)
     except LockedError:
-        db.rollback()
         return _page(scorer, sheet_scores(db, scorer), {}, 409, locked_now=True)
     except LinkProblem as problem:
-        db.rollback()
-        return _problem(problem.reason)
-    db.commit()
+        return _problem(problem)
     return redirect(url_for("sheet.form", saved=1), code=303)
 
 
 @bp.get("/sheets")
 @require(Role.SCORER)
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     """A scorer account's sheets (the same sheets as their personal links)."""
     user = current_user()
     assert user is not None
@@ -167,7 +154,7 @@ def mine():  # type: ignore[no-untyped-def]
 
 @bp.get("/sheets/<int:scorer_id>")
 @require(Role.SCORER)
-def open_mine(scorer_id: int):  # type: ignore[no-untyped-def]
+def open_mine(scorer_id: int) -> ResponseReturnValue:
     """Open one of the account's sheets in this session, then show it (303)."""
     user = current_user()
     scorer = get_session().get(Scorer, scorer_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask import redirect as _redirect
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from ballot.accounts.access import (
     EDITORS,
@@ -18,8 +18,10 @@ from ballot.accounts.access import (
 )
 from ballot.accounts.models import Role
 from ballot.assessments.models import Assessment
-from ballot.assessments.services import LockedError
+from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.db import get_session
+from ballot.errors import Refusal
+from ballot.scores.forms import ReasonForm, ScorerForm, SheetForm
 from ballot.scores.models import Scorer
 from ballot.scores.services import (
     COUNTY_FIELD,
@@ -54,7 +56,7 @@ def _key() -> str:
     return str(current_app.config["CREDENTIAL_KEY"])
 
 
-def _back(assessment_id: int) -> Response:
+def _back(assessment_id: int) -> ResponseReturnValue:
     return _redirect(url_for("scores.scorers", assessment_id=assessment_id), code=303)
 
 
@@ -66,7 +68,7 @@ def _scorer(assessment: Assessment, scorer_id: int) -> Scorer:
 
 
 def _scorers_page(assessment: Assessment, error: str | None = None, status: int = 200,
-                  form: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+                  form: dict[str, str] | None = None) -> ResponseReturnValue:
     db = get_session()
     scorers = scorers_of(db, assessment)
     user = current_user()
@@ -78,22 +80,22 @@ def _scorers_page(assessment: Assessment, error: str | None = None, status: int 
         paper_by=paper_entries(db, assessment), warnings=warnings_for(scorers),
         can_edit=user is not None and user.role in EDITORS,
         is_admin=user is not None and user.role == Role.ADMIN,
-        locked=assessment.inputs_locked or assessment.stage != "setup",
+        locked=not assessment.inputs_open,
         COUNTY_FIELD=COUNTY_FIELD, format_time=format_time,
         SCORER_KIND_LABELS=SCORER_KIND_LABELS, SHEET_SOURCE_LABELS=SHEET_SOURCE_LABELS,
     ), status
 
 
-def _refused(assessment: Assessment, error: ScorerError | LockedError,
-             form: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """Roll back and show the scorers page with why: a bad input (422) or locked inputs (409)."""
-    get_session().rollback()
-    if isinstance(error, LockedError):
+def _refused(assessment: Assessment, refusal: Refusal,
+             form: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The scorers page with why nothing was done: locked inputs (409) or what the team can fix
+    (422); the unit of work rolls back."""
+    if isinstance(refusal, LockedError):
         return _scorers_page(assessment, _locked_message(), 409)
-    return _scorers_page(assessment, str(error), 422, form)
+    return _scorers_page(assessment, "；".join(refusal.lines()), refusal.status, form)
 
 
-def _link_page(assessment: Assessment, link: NewLink):  # type: ignore[no-untyped-def]
+def _link_page(assessment: Assessment, link: NewLink) -> ResponseReturnValue:
     """The personal link, shown this once: address, QR code and a printable card."""
     base_url = current_app.config["BASE_URL"] or request.host_url
     url = f"{base_url.rstrip('/')}/sheet/{link.token}"
@@ -104,52 +106,54 @@ def _link_page(assessment: Assessment, link: NewLink):  # type: ignore[no-untype
 
 @bp.get("/scorers")
 @require(*READERS)
-def scorers(assessment_id: int):  # type: ignore[no-untyped-def]
+def scorers(assessment_id: int) -> ResponseReturnValue:
     """Who scores L and H, and where each sheet stands (A8.3, A8.4)."""
     return _scorers_page(assessment_for(assessment_id))
 
 
 @bp.post("/scorers")
 @require(*EDITORS)
-def add(assessment_id: int):  # type: ignore[no-untyped-def]
+def add(assessment_id: int) -> ResponseReturnValue:
     """Add a scorer and show their personal link once."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
+    form = ScorerForm(request.form)
     try:
-        link = add_scorer(db, assessment, _key(), kind=request.form.get("kind", ""),
-                          name=request.form.get("name", ""), title=request.form.get("title", ""),
-                          username=request.form.get("username", ""), actor=current_user())
+        if not form.validate():
+            problems: list[object] = list(form.problems())
+            raise ScorerError(problems[0], problems=problems)
+        link = add_scorer(get_session(), assessment, _key(), kind=form.kind.data,
+                          name=form.name.data, title=form.title.data,
+                          username=form.username.data, actor=current_user())
     except (ScorerError, LockedError) as error:
         return _refused(assessment, error, request.form.to_dict())
-    db.commit()
     return _link_page(assessment, link)
 
 
 @bp.post("/scorers/<int:scorer_id>/link")
 @require(*EDITORS)
-def new_link(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+def new_link(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """A new personal link for the scorer; the old link stops working."""
     assessment = assessment_to_change(assessment_id, EDITORS)
     scorer = _scorer(assessment, scorer_id)
-    db = get_session()
     try:
-        link = regenerate_link(db, scorer, _key(), actor=current_user())
+        link = regenerate_link(get_session(), scorer, _key(), actor=current_user())
     except (ScorerError, LockedError) as error:
         return _refused(assessment, error)
-    db.commit()
     return _link_page(assessment, link)
 
 
 @bp.route("/scorers/<int:scorer_id>/paper", methods=["GET", "POST"])
 @require(*EDITORS)
-def paper(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+def paper(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """Type in a sheet the scorer signed on paper (recorded as a paper sheet, with who entered
     it in the audit log)."""
-    assessment = assessment_for(assessment_id, EDITORS)
+    posted = request.method == "POST"
+    assessment = (assessment_to_change if posted else assessment_for)(assessment_id, EDITORS)
     scorer = _scorer(assessment, scorer_id)
     db = get_session()
 
-    def page(values: dict[str, str], errors: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
+    def page(values: dict[str, str], errors: dict[str, str],
+             status: int = 200) -> ResponseReturnValue:
         return render_template(
             "scores/paper.html", assessment=assessment, scorer=scorer,
             members=sheet_members(scorer), values=values, errors=errors,
@@ -157,59 +161,59 @@ def paper(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
             SCORER_KIND_LABELS=SCORER_KIND_LABELS,
         ), status
 
-    if request.method == "GET":
+    if not posted:
         return page(sheet_scores(db, scorer), {})
     try:
-        enter_paper_sheet(db, scorer, request.form, actor=current_user())
+        ensure_inputs_open(assessment)
+        typed = SheetForm.for_sheet(scorer, request.form, signed=False).check()
+        enter_paper_sheet(db, scorer, typed, actor=current_user())
     except SheetError as error:
-        db.rollback()
         return page(request.form.to_dict(), error.problems, 422)
     except (ScorerError, LockedError) as error:
         return _refused(assessment, error)
-    db.commit()
     return _back(assessment_id)
 
 
 @bp.post("/scorers/<int:scorer_id>/withdraw")
 @require(*EDITORS)
-def withdraw(assessment_id: int, scorer_id: int):  # type: ignore[no-untyped-def]
+def withdraw(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """Withdraw a scorer (e.g. added by mistake), with a reason; their sheet stops counting."""
     assessment = assessment_to_change(assessment_id, EDITORS)
     scorer = _scorer(assessment, scorer_id)
-    db = get_session()
+    form = ReasonForm(request.form)
     try:
-        withdraw_scorer(db, scorer, request.form.get("reason", ""), actor=current_user())
+        if not form.validate():
+            raise ScorerError(form.problems()[0])
+        withdraw_scorer(get_session(), scorer, form.reason.data, actor=current_user())
     except (ScorerError, LockedError) as error:
         return _refused(assessment, error)
-    db.commit()
     return _back(assessment_id)
 
 
 @bp.post("/lock")
 @require(*EDITORS)
-def lock(assessment_id: int):  # type: ignore[no-untyped-def]
+def lock(assessment_id: int) -> ResponseReturnValue:
     """Lock P, T, L, H and the roster (before the team proposes grades, A15)."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
     try:
-        lock_inputs(db, assessment, actor=current_user())
+        lock_inputs(get_session(), assessment, actor=current_user())
     except LockedError:
-        db.rollback()
         return _scorers_page(assessment, _("录入已经锁定。"), 409)
-    db.commit()
+    except ScorerError as error:
+        return _refused(assessment, error)
     return _back(assessment_id)
 
 
 @bp.post("/unlock")
 @require(Role.ADMIN)
-def unlock(assessment_id: int):  # type: ignore[no-untyped-def]
+def unlock(assessment_id: int) -> ResponseReturnValue:
     """An admin reopens the inputs, with a required reason, while still in setup."""
     assessment = assessment_to_change(assessment_id, (Role.ADMIN,))
-    db = get_session()
+    form = ReasonForm(request.form)
     try:
-        unlock_inputs(db, assessment, request.form.get("reason", ""), actor=current_user())
+        if not form.validate():
+            raise ScorerError(form.problems()[0])
+        unlock_inputs(get_session(), assessment, form.reason.data, actor=current_user())
     except ScorerError as error:
-        db.rollback()
-        return _scorers_page(assessment, str(error), 422)
-    db.commit()
+        return _refused(assessment, error)
     return _back(assessment_id)

@@ -267,3 +267,101 @@ def test_a_bad_year_is_refused(team, counties):
     assert response.status_code == 400
     assert "年度：应为 2000 到 2100 之间的整数" in response.get_data(as_text=True)
     assert post(team, "/county-scores/save", year="x").status_code == 400
+
+
+LONG = "9" * 5000
+#: A bad year, and how the page says so.
+BAD_YEARS = [
+    (LONG, "年度：应为 2000 到 2100 之间的整数，收到“99999999999999999999…”"),
+    ("1e2", "年度：应为 2000 到 2100 之间的整数，收到“1e2”"),
+    ("NaN", "年度：应为 2000 到 2100 之间的整数，收到“NaN”"),
+    ("-1", "年度：应为 2000 到 2100 之间的整数，收到“-1”"),
+    ("100.001", "年度：应为 2000 到 2100 之间的整数，收到“100.001”"),
+    ("２０２６", "年度：应为 2000 到 2100 之间的整数，收到“２０２６”"),
+    ("", "年度：必须填写"),
+]
+
+
+@pytest.mark.parametrize("year,message", BAD_YEARS)
+def test_a_bad_year_in_the_address_shows_this_years_page_with_why(team, counties, year,
+                                                                  message):
+    response = team.get("/county-scores", query_string={"year": year})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and LONG not in page
+    assert "各县区实绩考核得分与目标管理得分" in page
+    assert team.get("/county-scores/template.csv", query_string={"year": year}).status_code == 404
+
+
+@pytest.mark.parametrize("year,message", BAD_YEARS)
+def test_a_bad_year_posted_changes_nothing(app, team, counties, year, message):
+    entries = audit_count(app)
+    form = _table(counties, 2026, {"成县": ("80", "70")})
+    for response in (
+        post(team, "/county-scores/save", **{**form, "year": year}),
+        upload(team, "/county-scores/import", "p.xlsx", xlsx([HEAD, ["成县", 80, 70]]),
+               year=year),
+        post(team, "/county-scores/counties", year=year, name="西和县"),
+    ):
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert message in page and LONG not in page
+    assert _scores(app) == {}
+    assert audit_count(app) == entries
+    with app.app_context():
+        assert get_session().query(County).count() == len(counties)
+
+
+def test_an_english_visitor_reads_a_bad_year_in_english(team, counties):
+    team.get("/lang/en")
+    response = team.get("/county-scores", query_string={"year": LONG})
+    assert response.status_code == 400
+    assert "Year: must be a whole number between 2000 and 2100" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value,message", [
+    (LONG, "武都区「实绩考核得分」：应在 0 到 100 之间，实际为“99999999999999999999…”"),
+    ("1e2", "武都区「实绩考核得分」：不是数字：“1e2”"),
+    ("100.001", "武都区「实绩考核得分」：应在 0 到 100 之间，实际为“100.001”"),
+    ("Infinity", "武都区「实绩考核得分」：不是数字：“Infinity”"),
+    ("+5", "武都区「实绩考核得分」：不是数字：“+5”"),
+    ("90.", "武都区「实绩考核得分」：不是数字：“90.”"),
+])
+def test_more_bad_typed_values_save_nothing(app, team, counties, value, message):
+    entries = audit_count(app)
+    response = post(team, "/county-scores/save",
+                    **_table(counties, 2026, {"成县": ("70", "70"), "武都区": (value, "90")}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and page.count(LONG) <= 1  # in its input again, not in the message
+    assert _scores(app) == {}
+    assert audit_count(app) == entries
+
+
+def test_full_width_and_spaced_scores_are_read_as_ascii(app, team, counties):
+    response = post(team, "/county-scores/save",
+                    **_table(counties, 2026, {"武都区": ("８５．５", " 90 "), "成县": ("-0", "")}))
+    assert response.status_code == 303
+    assert _scores(app) == {"武都区": ("85.5", "90"), "成县": ("0", None)}
+
+
+def test_bad_cells_of_an_import_are_listed_and_nothing_is_imported(app, team, counties):
+    data = csv_bytes([HEAD, ["武都区", LONG, "80"], ["成县", "1e2", "80"], ["文县", "NaN", ""],
+                      ["康县", "-1", "100.001"], ["宕昌县", "８０", "70"]])
+    response = upload(team, "/county-scores/import", "bad.csv", data, year="2026")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for message in ["第2行「实绩考核得分」：应在 0 到 100 之间，实际为“99999999999999999999…”",
+                    "第3行「实绩考核得分」：不是数字：“1e2”",
+                    "第4行「实绩考核得分」：不是数字：“NaN”",
+                    "第5行「实绩考核得分」：应在 0 到 100 之间，实际为“-1”",
+                    "第5行「目标管理得分」：应在 0 到 100 之间，实际为“100.001”"]:
+        assert message in page
+    assert "第6行" not in page and LONG not in page
+    assert _scores(app) == {}
+
+
+def test_no_file_is_refused(app, team, counties):
+    response = post(team, "/county-scores/import", year="2026")
+    assert response.status_code == 422
+    assert "请选择要上传的文件（.xlsx 或 .csv）" in response.get_data(as_text=True)
