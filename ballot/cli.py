@@ -26,15 +26,14 @@ from ballot.accounts.models import Office, Role, User
 from ballot.accounts.services import AccountError, create_user
 from ballot.assessments.models import County
 from ballot.assessments.services import (
-    LockedError,
-    RosterError,
     RosterRow,
-    ensure_inputs_open,
-    get_or_create_assessment,
-    parse_roster_csv,
-    replace_roster,
+    find_or_create_assessment,
+    import_roster,
+    parse_roster_file,
+    start_evaluation,
 )
 from ballot.audit.services import record
+from ballot.clock import beijing_year
 from ballot.commands import InputProblem, command_unit
 from ballot.db import get_session
 from ballot.evaluations.floor import publication
@@ -50,6 +49,7 @@ from ballot.evaluations.services import (
     sweep_keys,
     turnout,
 )
+from ballot.parsing import beijing_datetime, datetime_with_offset
 from ballot.slips.printing import slip_sheets, slip_url
 
 
@@ -144,8 +144,8 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
     port = os.environ.get("BALLOT_BIND", ":8000").rsplit(":", 1)[-1]
     base = _base_url(base_url or current_app.config["BASE_URL"]
                      or f"http://{lan_address()}:{port}")
-    year = dt.date.today().year
-    assessment = get_or_create_assessment(db, "示范县", year)
+    year = beijing_year()
+    assessment = find_or_create_assessment(db, "示范县", year, actor=None)
     existing = db.scalar(select(Evaluation).where(Evaluation.assessment_id == assessment.id))
     if existing is not None:
         # Run again (e.g. by scripts/run): say where things are; codes are never shown twice.
@@ -157,7 +157,7 @@ def demo_command(slip_count: int, base_url: str | None) -> None:
         click.echo(f"  sign in with the account in "
                    f"{Path(current_app.instance_path) / 'demo-account.txt'}")
         return
-    replace_roster(db, assessment, DEMO_ROSTER)
+    import_roster(db, assessment, DEMO_ROSTER, actor=None)
     password = secrets.token_urlsafe(9)
     if db.scalar(select(User.id).where(User.username == "demo-team")) is None:
         create_user(db, "demo-team", password, Role.TEAM, display_name="示范考核组")
@@ -195,39 +195,28 @@ def evaluation_group() -> None:
 @click.option("--kind", type=click.Choice([k.value for k in Kind]), default=Kind.DEMOCRATIC.value,
               show_default=True)
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with 姓名, 职务, 分管工作, 排序 (needed the first time).")
+              help="CSV or XLSX with 姓名, 职务, 分管工作, 排序 (needed the first time; replaces the "
+                   "roster, as the roster page does).")
 @click.option("--excellent-cap", type=int, help="Most Excellent ratings one ballot may give.")
 @click.option("--closes-at", help="Closing time, ISO 8601 with offset, e.g. 2026-12-01T11:30+08:00.")
 @command_unit
 def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
                       excellent_cap: int | None, closes_at: str | None) -> None:
-    """Create a draft evaluation over a county's roster for the year."""
+    """Create a draft evaluation over a county's roster for the year (the services of the
+    setup page: the same checks, refusals and audit entries)."""
     db = get_session()
     closing = _parse_closing(closes_at)
-    try:
-        assessment = get_or_create_assessment(db, county, year)
-        if roster is not None:
-            try:
-                text = roster.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InputProblem(f"--roster: cannot read {roster}: {error}") from None
-            try:
-                ensure_inputs_open(assessment)
-            except LockedError as error:
-                raise InputProblem(f"--roster: {error}") from None
-            before = [m.name for m in assessment.members]
-            replace_roster(db, assessment, parse_roster_csv(text))
-            record(db, "roster.replace", actor=None, actor_label="cli",
-                   assessment_id=assessment.id, target=f"assessment:{assessment.id}",
-                   before=before, after=[m.name for m in assessment.members])
-        elif not assessment.members:
-            raise InputProblem("--roster: the assessment has no roster yet; give a CSV file")
-        evaluation = create_evaluation(db, assessment, Kind(kind), excellent_cap=excellent_cap,
-                                       closes_at=closing)
-    except RosterError as error:
-        raise InputProblem("roster: " + "\n  ".join(error.problems)) from None
-    except EvaluationError as error:
-        raise InputProblem(str(error)) from None
+    assessment = find_or_create_assessment(db, county, year, actor=None)
+    if roster is not None:
+        try:
+            data = roster.read_bytes()
+        except OSError as error:
+            raise InputProblem(f"--roster: cannot read {roster}: {error}") from None
+        import_roster(db, assessment, parse_roster_file(roster.name, data), actor=None)
+    elif not assessment.members:
+        raise InputProblem("--roster: the assessment has no roster yet; give a CSV file")
+    evaluation = start_evaluation(db, assessment, Kind(kind), excellent_cap=excellent_cap,
+                                  closes_at=closing, actor=None)
     click.echo(f"evaluation {evaluation.id} created (draft), {len(assessment.members)} members")
     click.echo(f"team page path: /evaluations/{evaluation.id}/")
 
@@ -235,13 +224,12 @@ def evaluation_create(county: str, year: int, kind: str, roster: Path | None,
 def _parse_closing(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputProblem(f"--closes-at: not an ISO 8601 time, got {text!r}") from None
-    if value.tzinfo is None:
-        raise InputProblem(f"--closes-at: give the UTC offset, e.g. {text}+08:00")
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+    closing = datetime_with_offset(text)
+    if closing is None:
+        if beijing_datetime(text) is not None:
+            raise InputProblem(f"--closes-at: give the UTC offset, e.g. {text}+08:00")
+        raise InputProblem(f"--closes-at: not an ISO 8601 time, got {text!r}")
+    return closing
 
 
 @click.group("slips", cls=AppGroup)

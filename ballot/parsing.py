@@ -100,3 +100,34 @@ def beijing_datetime(text: str | None) -> dt.datetime | None:
     if not FIRST_YEAR <= local.year <= LAST_YEAR:
         return None
     return from_beijing(moment)
+
+
+def ratio(text: str | None, *, high: Decimal = Decimal(1), places: int = 4) -> Decimal | None:
+    """A share written as a decimal (``0.18``) or a percentage (``18%``, ``18％``), as the share
+    (``Decimal("0.18")``), in [0, high] with at most ``places`` decimals; otherwise None."""
+    text = (text or "").strip()
+    percent = text.endswith(("%", "％"))
+    number = decimal_number(text[:-1] if percent else text, low=Decimal(0),
+                            high=high * 100 if percent else high, places=places)
+    if number is None:
+        return None
+    share = number / 100 if percent else number
+    if -int(share.normalize().as_tuple().exponent) > places:
+        return None
+    return share
+
+
+def datetime_with_offset(text: str | None) -> dt.datetime | None:
+    """A time in ISO 8601 that states its UTC offset (``2026-12-01T11:30+08:00``), as naive UTC,
+    within the assessments' years; None for anything else, a time without an offset included
+    (the command line, where nothing says which zone a bare time is in)."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_NUMBER_TEXT:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or not FIRST_YEAR <= moment.astimezone(BEIJING).year <= LAST_YEAR:
+        return None
+    return from_beijing(moment)

@@ -80,7 +80,7 @@ def test_create_issue_open_vote_close_results(runner, app, tmp_path):
         (["evaluation", "create", "--county", "武都区", "--year", "2026"],
          "--roster: the assessment has no roster yet"),
         (["evaluation", "create", "--county", "武都区", "--year", "1900", "--roster", "ROSTER"],
-         "year: must be between 2000 and 2100, got 1900"),
+         "Year: must be a whole number from 2000 to 2100, got “1900”"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
           "--closes-at", "tomorrow"], "--closes-at: not an ISO 8601 time"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
@@ -88,13 +88,13 @@ def test_create_issue_open_vote_close_results(runner, app, tmp_path):
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "ROSTER",
           "--excellent-cap", "5"], "excellent cap must be between 0 and 2, got 5"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "BAD"],
-         "row 3, 排序: must be a whole number >= 1, got 'x'"),
+         "Row 3, “排序”: must be a whole number from 1 to 999, got “x”"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "MISSING"],
          "--roster: cannot read"),
         (["evaluation", "create", "--county", "武都区", "--year", "2026", "--roster", "CONTROL"],
-         "row 2, 姓名: must not contain control characters"),
+         "Row 2, “姓名”: must not contain control characters"),
         (["evaluation", "create", "--county", "武都\x00区", "--year", "2026", "--roster", "ROSTER"],
-         "county: must not contain control characters"),
+         "County name: must not contain control characters"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_message(runner, app, tmp_path, args, message):
@@ -102,7 +102,7 @@ def test_bad_input_exits_2_with_one_clear_message(runner, app, tmp_path, args, m
     good.write_text(ROSTER_CSV, encoding="utf-8")
     bad.write_text("姓名,职务,排序\n甲,副县长,1\n乙,,x\n", encoding="utf-8")
     control = tmp_path / "control.csv"
-    control.write_text("姓名,职务,排序\n甲\x00乙,副县长,1\n", encoding="utf-8")
+    control.write_text("姓名,职务,排序\n甲\x07乙,副县长,1\n", encoding="utf-8")
     args = [{"ROSTER": str(good), "BAD": str(bad), "MISSING": str(tmp_path / "nope.csv"),
              "CONTROL": str(control)}.get(a, a) for a in args]
     result = runner.invoke(args=args)
@@ -117,8 +117,8 @@ def test_roster_problems_are_all_listed_and_nothing_is_saved(runner, app, tmp_pa
     result = runner.invoke(args=["evaluation", "create", "--county", "武都区", "--year", "2026",
                                  "--roster", str(bad)])
     assert result.exit_code == 2
-    for problem in ("row 3, 姓名: must not be empty", "row 4, 职务: must not be empty",
-                    "排序 1 appears more than once"):
+    for problem in ("Row 3, “姓名”: must not be empty", "Row 4, “职务”: must not be empty",
+                    "Rows 2、4, “排序”: order 1 appears more than once"):
         assert problem in result.output
     assert "no such evaluation" in runner.invoke(args=["open", "1"]).output
 
@@ -145,3 +145,91 @@ def test_close_due_reports_what_it_closed(runner, app, make_evaluation):
     setup = make_evaluation(closes_at=past)
     result = runner.invoke(args=["close-due"])
     assert f"evaluation {setup.evaluation_id} closed at its closing time" in result.output
+
+
+def _members(app, county: str = "武都区") -> list[tuple[str, str | None]]:
+    from sqlalchemy import select
+
+    from ballot.assessments.models import Assessment, County, Member
+    from ballot.db import get_session
+
+    with app.app_context():
+        rows = get_session().execute(
+            select(Member.name, Member.previous_grade).join(Member.assessment)
+            .join(Assessment.county).where(County.name == county).order_by(Member.order))
+        return [tuple(r) for r in rows]
+
+
+def _create(runner, roster: Path, *more: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(args=["evaluation", "create", "--county", "武都区", "--year", "2026",
+                               "--roster", str(roster), *more])
+
+
+def test_the_roster_import_is_refused_where_the_roster_page_refuses_it(runner, app, tmp_path):
+    """The command imports through the page's services: once an evaluation exists, or once the
+    inputs are locked, the roster is fixed, and nothing of the refused command is kept."""
+    from ballot.assessments.models import Assessment
+    from ballot.audit.models import AuditEntry
+    from ballot.db import get_session
+
+    roster, other = tmp_path / "roster.csv", tmp_path / "other.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    other.write_text("姓名,职务\n赵六,副县长\n", encoding="utf-8")
+    assert _create(runner, roster).exit_code == 0
+    with app.app_context():
+        entries = get_session().query(AuditEntry).count()
+    again = _create(runner, other)
+    assert again.exit_code == 2
+    assert "An evaluation of this assessment exists; the roster can no longer change" \
+        in again.output
+    assert [name for name, _grade in _members(app)] == ["王建国", "李秀兰"]
+    assert "no such evaluation" in runner.invoke(args=["open", "2"]).output
+    with app.app_context():
+        db = get_session()
+        assert db.query(AuditEntry).count() == entries
+        db.query(Assessment).one().inputs_locked = True
+        db.commit()
+    locked = runner.invoke(args=["evaluation", "create", "--county", "武都区", "--year", "2025",
+                                 "--roster", str(other)])
+    assert locked.exit_code == 0, locked.output  # another year: a new assessment, not locked
+    refused = _create(runner, other)
+    assert refused.exit_code == 2
+    assert "The inputs are locked (or the results are in the approval chain); the roster can " \
+        "no longer change" in refused.output
+
+
+def test_the_roster_import_keeps_last_years_grades_and_is_audited_like_the_page(
+        runner, app, tmp_path):
+    from sqlalchemy import select
+
+    from ballot.assessments.models import Member
+    from ballot.assessments.services import RosterRow, find_or_create_assessment, import_roster
+    from ballot.db import get_session
+    from tests.setup.conftest import audit_entries
+
+    with app.app_context():
+        db = get_session()
+        assessment = find_or_create_assessment(db, "武都区", 2026, actor=None)
+        import_roster(db, assessment, [RosterRow("王建国", "县委副书记", "党建", 1)], actor=None)
+        db.scalar(select(Member).where(Member.name == "王建国")).previous_grade = "excellent"
+        db.commit()
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    created = _create(runner, roster)
+    assert created.exit_code == 0, created.output
+    assert _members(app) == [("王建国", "excellent"), ("李秀兰", None)]
+    entry = audit_entries(app, "roster.replace")[-1]
+    assert entry["actor"] == "system"
+    assert [m["name"] for m in entry["before"]["members"]] == ["王建国"]
+    assert [m["name"] for m in entry["after"]["members"]] == ["王建国", "李秀兰"]
+    assert [e["after"] for e in audit_entries(app, "assessment.create")] == [
+        {"county": "武都区", "year": 2026}]
+
+
+def test_a_closing_time_already_past_is_refused_like_on_the_page(runner, app, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    result = _create(runner, roster, "--closes-at", "2001-01-01T09:00+08:00")
+    assert result.exit_code == 2
+    assert "Closing time: 2001-01-01 09:00 has passed" in result.output
+    assert _members(app) == []  # the roster imported before the refusal is rolled back too

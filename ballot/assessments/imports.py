@@ -15,6 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ballot.errors import Refusal
 
 #: Most columns read from a file; anything wider is not one of our templates.
 MAX_COLUMNS = 30
@@ -22,12 +25,11 @@ MAX_COLUMNS = 30
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-class TableError(Exception):
+class TableError(Refusal):
     """A file that cannot be imported; ``problems`` lists every one found, nothing is saved."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__(_l("文件未能导入，未保存任何内容。"), problems=list(problems))
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def read_table(
             continue
         if header is None:
             header = cells
-            problems = []
+            problems: list[object] = []
             seen: dict[str, str] = {}
             for text in header:
                 key = known.get(heading_key(text)) if text else None

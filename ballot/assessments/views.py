@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from ballot.accounts.access import (
     require,
 )
 from ballot.accounts.models import Role, User
+from ballot.assessments.forms import NewAssessmentForm, SettingsForm, StartEvaluationForm
 from ballot.assessments.imports import MIMETYPES, write_table
 from ballot.assessments.models import Assessment, County
 from ballot.assessments.services import (
@@ -31,9 +33,11 @@ from ballot.assessments.services import (
     start_evaluation,
     update_settings,
 )
+from ballot.clock import beijing_year
 from ballot.db import get_session
-from ballot.evaluations.models import Evaluation
-from ballot.scores.county_services import a13_ratio, this_year
+from ballot.errors import Refusal
+from ballot.evaluations.models import Evaluation, Kind
+from ballot.scores.county_services import a13_ratio
 
 bp = Blueprint("setup", __name__)
 
@@ -53,7 +57,7 @@ def _allowed_county_ids(user: User) -> set[int] | None:
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
 @require(*EDITORS)
-def new_assessment():  # type: ignore[no-untyped-def]
+def new_assessment() -> ResponseReturnValue:
     """A county's assessment for a year (A10): pick a county or type a new one."""
     user = current_user()
     assert user is not None
@@ -63,22 +67,27 @@ def new_assessment():  # type: ignore[no-untyped-def]
     if allowed is not None:
         query = query.where(County.id.in_(allowed))
     counties = db.scalars(query).all()
-    form = {"county_id": "", "new_county": "", "year": str(this_year())}
-    if request.method == "POST":
-        form = {key: request.form.get(key, "") for key in form}
-        try:
-            assessment = create_assessment(db, allowed_county_ids=allowed, actor=user, **form)
-        except SetupError as error:
-            db.rollback()
-            return render_template("setup/new_assessment.html", counties=counties, form=form,
-                                   problems=error.problems, limited=allowed is not None), 422
-        db.commit()
-        return redirect(url_for("workspace.assessment", assessment_id=assessment.id), code=303)
-    return render_template("setup/new_assessment.html", counties=counties, form=form,
-                           problems=[], limited=allowed is not None)
+    shown = {"county_id": "", "new_county": "", "year": str(beijing_year())}
+    if request.method != "POST":
+        return render_template("setup/new_assessment.html", counties=counties, form=shown,
+                               problems=[], limited=allowed is not None)
+    form = NewAssessmentForm(request.form)
+    shown = {"county_id": form.county_id.raw, "new_county": form.new_county.data or "",
+             "year": form.year.raw}
+    try:
+        if not form.validate():
+            raise SetupError(form.problems())
+        assessment = create_assessment(db, county_id=form.county_id.data,
+                                       new_county=form.new_county.data or "",
+                                       year=form.year.data, allowed_county_ids=allowed,
+                                       actor=user)
+    except SetupError as error:
+        return render_template("setup/new_assessment.html", counties=counties, form=shown,
+                               problems=error.lines(), limited=allowed is not None), 422
+    return redirect(url_for("workspace.assessment", assessment_id=assessment.id), code=303)
 
 
-def _roster_page(assessment: Assessment, status: int = 200, **errors: Any):  # type: ignore[no-untyped-def]
+def _roster_page(assessment: Assessment, status: int = 200, **errors: Any) -> ResponseReturnValue:
     db = get_session()
     user = current_user()
     assert user is not None
@@ -103,67 +112,68 @@ def _roster_page(assessment: Assessment, status: int = 200, **errors: Any):  # t
 
 @bp.get("/assessments/<int:assessment_id>/roster")
 @require(*READERS)
-def roster(assessment_id: int):  # type: ignore[no-untyped-def]
+def roster(assessment_id: int) -> ResponseReturnValue:
     """The roster (A4), the assessment's settings (A11.6, A13) and new evaluations (A11.3)."""
     return _roster_page(assessment_for(assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/roster")
 @require(*EDITORS)
-def upload_roster(assessment_id: int):  # type: ignore[no-untyped-def]
+def upload_roster(assessment_id: int) -> ResponseReturnValue:
     """Replace the roster from an XLSX or CSV file, all or nothing."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise RosterError([_("请选择要上传的名单文件（.xlsx 或 .csv）。")])
+            raise RosterError([_l("请选择要上传的名单文件（.xlsx 或 .csv）。")])
         rows = parse_roster_file(upload.filename, upload.read())
-        import_roster(db, assessment, rows, actor=current_user())
+        import_roster(get_session(), assessment, rows, actor=current_user())
     except RosterError as error:
-        db.rollback()
-        return _roster_page(assessment, 422, roster_problems=error.problems)
-    db.commit()
+        return _roster_page(assessment, 422, roster_problems=error.lines())
     flash(_("名单已导入：共 %(n)s 人。", n=len(rows)), "ok")
     return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/settings")
 @require(*EDITORS)
-def settings(assessment_id: int):  # type: ignore[no-untyped-def]
+def settings(assessment_id: int) -> ResponseReturnValue:
     """Other assessed cadres, the team's own Excellent ratio, the ballot cap, decimals."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
+    form = SettingsForm(request.form, members=len(assessment.members))
     try:
-        changed = update_settings(db, assessment, request.form, actor=current_user())
+        if not form.validate():
+            raise SetupError(form.problems())
+        changed = update_settings(get_session(), assessment,
+                                  form.settings(assessment.anonymity_floor),
+                                  actor=current_user())
     except SetupError as error:
-        db.rollback()
-        return _roster_page(assessment, 422, settings_problems=error.problems,
+        return _roster_page(assessment, 422, settings_problems=error.lines(),
                             settings_form=request.form)
-    db.commit()
     flash(_("设置已保存。") if changed else _("设置没有变化。"), "ok")
     return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/evaluations")
 @require(*EDITORS)
-def new_evaluation(assessment_id: int):  # type: ignore[no-untyped-def]
+def new_evaluation(assessment_id: int) -> ResponseReturnValue:
     """A draft evaluation over the roster: the meeting or the interviews (A11.3)."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
+    form = StartEvaluationForm(request.form, members=len(assessment.members))
     try:
-        evaluation = start_evaluation(db, assessment, request.form, actor=current_user())
-    except SetupError as error:
-        db.rollback()
-        return _roster_page(assessment, 422, evaluation_problems=error.problems,
+        if not form.validate():
+            raise SetupError(form.problems())
+        evaluation = start_evaluation(get_session(), assessment, Kind(form.kind.data),
+                                      excellent_cap=form.excellent_cap.data,
+                                      closes_at=form.closes_at.data, actor=current_user())
+    except Refusal as error:  # the form, the roster, the lock or the evaluation service
+        return _roster_page(assessment, 422, evaluation_problems=error.lines(),
                             evaluation_form=request.form)
-    db.commit()
     return redirect(url_for("team.dashboard", evaluation_id=evaluation.id), code=303)
 
 
 @bp.get("/assessments/roster-template.<fmt>")
 @require(*EDITORS)
-def roster_template(fmt: str):  # type: ignore[no-untyped-def]
+def roster_template(fmt: str) -> ResponseReturnValue:
     """The roster file to fill in: headings and one example row."""
     if fmt not in MIMETYPES:
         abort(404)

@@ -91,3 +91,25 @@ def test_a_team_account_limited_to_counties_creates_only_for_them(app, counties)
                    year="2026")
     assert allowed.status_code == 303
     assert _assessments(app) == [("康县", 2026)]
+
+
+def test_thousands_of_digits_are_refused_in_the_visitors_language(app, team, counties):
+    """Python refuses int() on more than 4,300 digits: the form reads them as not a year."""
+    before = audit_count(app)
+    digits = "9" * 5000
+    year = post(team, "/assessments/new", county_id=str(counties["文县"]), new_county="",
+                year=digits)
+    assert year.status_code == 422
+    page = year.get_data(as_text=True)
+    assert f"年度：应为 2000 到 2100 之间的整数，收到“{'9' * 20}…”" in page  # quoted cut short
+    county = post(team, "/assessments/new", county_id=digits, new_county="", year="2026")
+    assert county.status_code == 422
+    assert "县区：所选县区不存在" in county.get_data(as_text=True)
+    with team.session_transaction() as session:
+        session["lang"] = "en"
+    english = post(team, "/assessments/new", county_id=str(counties["文县"]), new_county="",
+                   year=digits)
+    assert english.status_code == 422
+    assert "Year: must be a whole number between 2000 and 2100" in english.get_data(as_text=True)
+    assert _assessments(app) == []
+    assert audit_count(app) == before

@@ -60,6 +60,17 @@ BAD_SETTINGS = [
     ({"quota_reason": ""}, "自定优秀比例时必须填写理由"),
     ({"excellent_cap": "4"}, "每张选票优秀票上限：应为 0 到 3 的整数，实际为“4”"),
     ({"decimals": "5"}, "保留小数位数：应为 0 到 4 的整数，实际为“5”"),
+    # Thousands of digits (Python refuses int() on more than 4,300): refused, never a 500.
+    ({"other_cadres_count": "9" * 5000}, "其他县级干部人数：应为 0 到 1000 的整数，实际为“99999"),
+    ({"other_cadres_excellent": "9" * 5000}, "其他县级干部已评优秀人数：应为 0 到 6 的整数"),
+    ({"excellent_cap": "9" * 5000}, "每张选票优秀票上限：应为 0 到 3 的整数"),
+    ({"decimals": "9" * 5000}, "保留小数位数：应为 0 到 4 的整数"),
+    ({"anonymity_floor": "9" * 5000}, "匿名下限：应为 3 到 1000 的整数"),
+    ({"anonymity_floor": ""}, "匿名下限：应为 3 到 1000 的整数"),
+    ({"quota_ratio": "9" * 5000}, "本考核优秀比例：不是数字"),
+    ({"quota_ratio": "0.12345"}, "本考核优秀比例：最多四位小数"),
+    ({"quota_ratio": "1e-1"}, "本考核优秀比例：不是数字：“1e-1”"),
+    ({"quota_reason": "理" * 501}, "确定比例的理由：不能超过 500 个字"),
 ]
 
 
@@ -107,13 +118,19 @@ def test_an_evaluation_is_created_from_the_roster(app, team, roster):
     ({"kind": "democratic", "excellent_cap": "9"}, "每张选票优秀票上限：应为 0 到 3 的整数"),
     ({"kind": "democratic", "closes_at": "2001-01-01T09:00"}, "2001-01-01 09:00 已经过去"),
     ({"kind": "democratic", "closes_at": "明天"}, "结束时间：格式应为"),
+    ({"kind": "democratic", "excellent_cap": "9" * 5000}, "每张选票优秀票上限：应为 0 到 3 的整数"),
+    ({"kind": "democratic", "closes_at": "2" * 5000}, "结束时间：格式应为"),
+    ({"kind": "democratic", "closes_at": "9999-12-01T11:30"}, "结束时间：格式应为"),
+    ({"kind": "", "excellent_cap": "x"}, "测评类型：请选择民主测评或个别谈话"),
 ])
 def test_bad_evaluation_input_creates_nothing(app, team, roster, form, message):
+    entries = audit_count(app)
     response = post(team, f"/assessments/{roster}/evaluations", **form)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert get_session().query(Evaluation).count() == 0
+    assert audit_count(app) == entries
 
 
 def test_no_evaluation_without_a_roster(app, team, assessment_id):
