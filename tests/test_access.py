@@ -93,6 +93,25 @@ def test_sign_in_is_rate_limited_and_says_so(app, client):
     assert "15 分钟" in limited.get_data(as_text=True)
 
 
+def test_a_failed_sign_in_is_counted_though_its_request_writes_nothing_else(app, client):
+    from ballot.accounts.models import LoginAttempt
+    from ballot.audit.models import AuditEntry
+    from ballot.db import get_session
+
+    make_user(app, "victim", Role.TEAM)
+    for _ in range(4):
+        assert sign_in(client, "victim", "wrong password!").status_code == 401
+    with app.app_context():
+        db = get_session()
+        assert db.query(LoginAttempt).filter_by(username="victim").count() == 4
+        assert db.query(AuditEntry).count() == 0
+    assert sign_in(client, "victim").status_code == 303  # the fifth try still may
+    with app.app_context():
+        db = get_session()
+        assert db.query(LoginAttempt).filter_by(username="victim").count() == 0
+        assert [e.action for e in db.query(AuditEntry)] == ["account.sign_in"]
+
+
 def test_session_ends_after_idle_time(app, client):
     make_user(app, "idle", Role.TEAM)
     assert sign_in(client, "idle").status_code == 303

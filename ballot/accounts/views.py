@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ballot.accounts.access import current_user, password_mark
+from ballot.accounts.forms import SignInForm
 from ballot.accounts.services import TooManyAttempts, authenticate
 from ballot.audit.services import record
 from ballot.db import get_session
@@ -21,26 +23,25 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in() -> ResponseReturnValue:
+    """The sign-in page. A failed sign-in answers 401 (429 once limited), so the request's unit
+    of work rolls back; the failure itself is counted apart (``authenticate``)."""
     error = None
     status = 200
     if g.get("session_expired"):
         error = _("您已长时间未操作，请重新登录。")
     if request.method == "POST":
         db = get_session()
+        form = SignInForm(request.form)
         try:
-            user = authenticate(db, request.form.get("username", ""),
-                                request.form.get("password", ""), request.remote_addr or "-")
-        except TooManyAttempts:
-            db.rollback()
-            return render_template("accounts/sign_in.html",
-                                   error=_("登录失败次数过多，请 15 分钟后再试。")), 429
+            user = authenticate(db, form.username.data, form.password.data,
+                                request.remote_addr or "-")
+        except TooManyAttempts as refusal:
+            return render_template("accounts/sign_in.html", error=str(refusal)), refusal.status
         if user is None:
-            db.commit()  # keep the failed attempt for the rate limit
             error, status = _("用户名或密码不正确。"), 401
         else:
             record(db, "account.sign_in", actor=user, target=f"user:{user.id}")
-            db.commit()
             session.clear()
             session.permanent = True
             session["user_id"] = user.id
@@ -51,11 +52,9 @@ def sign_in():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sign-out")
-def sign_out():  # type: ignore[no-untyped-def]
+def sign_out() -> ResponseReturnValue:
     user = current_user()
     if user is not None:
-        db = get_session()
-        record(db, "account.sign_out", actor=user, target=f"user:{user.id}")
-        db.commit()
+        record(get_session(), "account.sign_out", actor=user, target=f"user:{user.id}")
     session.clear()
     return redirect(url_for("accounts.sign_in"), code=303)

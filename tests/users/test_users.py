@@ -109,3 +109,25 @@ def test_access(app, client, team) -> None:
                                      "password": "long enough pw"}).status_code == 403
     assert team.post("/users/1/active", data={"csrf_token": token, "active": "0"}).status_code == 403
     assert app.test_client().post("/users/1/password", data={}).status_code in (302, 400)
+
+
+def test_a_bad_field_is_refused_with_the_page_and_changes_nothing(app) -> None:
+    admin, token = _admin(app)
+    target = make_user(app, "team9", Role.TEAM)
+    for value in ("yes", "2", "9" * 5000, ""):
+        response = admin.post(f"/users/{target}/active", data={"csrf_token": token,
+                                                                "active": value})
+        assert response.status_code == 400, value
+        assert "状态" in response.get_data(as_text=True), value
+    assert _user(app, "team9").active
+    tab = admin.post("/users", data={"csrf_token": token, "username": "new1", "role": "team",
+                                     "display_name": "组织\t部", "password": "long enough pw"})
+    assert tab.status_code == 400 and "控制字符" in tab.get_data(as_text=True)
+    long_name = admin.post("/users", data={"csrf_token": token, "username": "new1",
+                                           "role": "team", "display_name": "名" * 61,
+                                           "password": "long enough pw"})
+    assert long_name.status_code == 400 and "最多 60 个字" in long_name.get_data(as_text=True)
+    with app.app_context():
+        db = get_session()
+        assert db.query(User).count() == 2
+        assert db.query(AuditEntry).filter(AuditEntry.action.like("user.%")).count() == 0
