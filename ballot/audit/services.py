@@ -8,12 +8,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.audit.models import AuditEntry
-from ballot.clock import utcnow
+from ballot.clock import to_beijing, utcnow
 
 GENESIS = "0" * 64
 
@@ -68,13 +69,15 @@ def record(
 
 def verify_chain(session: Session) -> list[str]:
     """Problems found walking the log in order: an entry whose hash does not follow from the one
-    before it was edited, or one before it was removed. Empty when the log is intact."""
+    before it was edited, or one before it was removed. Empty when the log is intact. In the
+    language of the moment (the page's visitor, the CLI's operator), times in Beijing time."""
     problems = []
     previous = GENESIS
     for entry in _entries(session):
         if entry.hash != entry_hash(previous, entry):
-            problems.append(f"entry {entry.id} ({entry.action}, {entry.at:%Y-%m-%d %H:%M:%S}) "
-                            "does not follow from the entry before it")
+            moment = to_beijing(entry.at).strftime("%Y-%m-%d %H:%M:%S")
+            problems.append(_("第 %(id)s 条（%(action)s，%(at)s）与前一条接不上。",
+                              id=entry.id, action=entry.action, at=moment))
         previous = entry.hash
     return problems
 

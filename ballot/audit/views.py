@@ -1,6 +1,7 @@
 """Reading and filtering the audit log (A21); recording and resolving complaints and appeals (A22).
 
-Nothing here edits or deletes an audit entry: there is no such page or command.
+Nothing here edits or deletes an audit entry: there is no such page or command. A refused
+complaint answers 400 with the page and the reason, so nothing of it is kept.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
@@ -23,18 +24,21 @@ from ballot.accounts.access import (
     current_user,
     require,
 )
-from ballot.accounts.models import Role
+from ballot.accounts.models import Role, User
 from ballot.audit import complaints as complaint_services
+from ballot.audit.forms import ComplaintForm, ComplaintStatusForm, LogFilterForm
 from ballot.audit.labels import COMPLAINT_KIND_LABELS, COMPLAINT_STATUS_LABELS
 from ballot.audit.models import AuditEntry, Complaint
 from ballot.audit.services import verify_chain
+from ballot.clock import day_start, to_beijing
 from ballot.db import get_session
 from ballot.parsing import whole_number
-from ballot.reports.services import local_time
 
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
+#: Pages beyond this are not asked for by any link; a larger number shows the first page.
+LAST_PAGE = 1_000_000
 #: Up to this many entries the chain is checked on every visit; beyond, on request.
 VERIFY_ALWAYS_UP_TO = 5000
 #: Who may record complaints and move them on (A22); observers and other readers only read.
@@ -56,39 +60,16 @@ class LogFilter:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _utc_start(day: dt.date) -> dt.datetime:
-    """Midnight of a local day (Asia/Shanghai), in naive UTC as stored."""
-    local = dt.datetime.combine(day, dt.time.min).replace(tzinfo=get_timezone())
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def _parse_filter() -> tuple[LogFilter, list[str]]:
-    problems = []
-    raw_assessment = request.args.get("assessment", "").strip()
-    assessment_id = None
-    if raw_assessment:
-        assessment_id = whole_number(raw_assessment)
-        if assessment_id is None:
-            problems.append(_("考核编号：应为数字，收到 “%(value)s”。", value=raw_assessment))
-    dates: dict[str, dt.date | None] = {}
-    for key, label in (("from", _("起始日期")), ("to", _("截止日期"))):
-        raw = request.args.get(key, "").strip()
-        dates[key] = None
-        if raw:
-            try:
-                dates[key] = dt.date.fromisoformat(raw)
-                if not 2000 <= dates[key].year <= 2100:  # type: ignore[union-attr]
-                    raise ValueError(raw)
-            except ValueError:
-                dates[key] = None
-                problems.append(_("%(field)s：应为 2026-01-31 这样的日期，收到 “%(value)s”。",
-                                  field=label, value=raw))
+    """The filter asked for, and what is wrong with it (then nothing is listed)."""
+    form = LogFilterForm(request.args)
+    problems = [] if form.validate() else form.problems()
     return LogFilter(
-        assessment_id=assessment_id,
-        action=request.args.get("action", "").strip()[:60],
-        account=request.args.get("account", "").strip()[:60],
-        since=dates["from"],
-        until=dates["to"],
+        assessment_id=form.assessment.data,
+        action=form.action.data,
+        account=form.account.data,
+        since=form.since.data,
+        until=form.until.data,
     ), problems
 
 
@@ -101,9 +82,9 @@ def _filtered(query: Select[Any], wanted: LogFilter) -> Select[Any]:
     if wanted.account:
         query = query.where(AuditEntry.actor == wanted.account.lower())
     if wanted.since:
-        query = query.where(AuditEntry.at >= _utc_start(wanted.since))
+        query = query.where(AuditEntry.at >= day_start(wanted.since))
     if wanted.until:
-        query = query.where(AuditEntry.at < _utc_start(wanted.until + dt.timedelta(days=1)))
+        query = query.where(AuditEntry.at < day_start(wanted.until + dt.timedelta(days=1)))
     return query
 
 
@@ -120,11 +101,10 @@ def pretty(value: str) -> str:
 
 @bp.get("/audit")
 @require(Role.ADMIN, Role.OBSERVER)
-def log():  # type: ignore[no-untyped-def]
+def log() -> ResponseReturnValue:
     db = get_session()
     wanted, problems = _parse_filter()
-    raw_page = request.args.get("page", "1")
-    page = whole_number(raw_page, 1, 1_000_000) or 1
+    page = whole_number(request.args.get("page"), 1, LAST_PAGE) or 1
     total_entries = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
     chain: list[str] | None = None
     if request.args.get("verify") == "1" or total_entries <= VERIFY_ALWAYS_UP_TO:
@@ -140,70 +120,70 @@ def log():  # type: ignore[no-untyped-def]
     page_html = render_template(
         "audit/log.html", entries=entries, wanted=wanted, problems=problems, page=page,
         pages=pages, matching=matching, total_entries=total_entries, chain=chain,
-        pretty=pretty, local_time=local_time, args=request.args,
+        pretty=pretty, local_time=to_beijing, args=request.args,
     )
     return page_html, 400 if problems else 200
 
 
-def _complaints_page(assessment_id: int, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    assessment = assessment_for(assessment_id)
+def _handler() -> User:
     user = current_user()
-    assert user is not None
+    assert user is not None  # require() let only a signed-in account in
+    return user
+
+
+def _complaints_page(assessment_id: int, error: str | None = None,
+                     status: int = 200) -> ResponseReturnValue:
+    assessment = assessment_for(assessment_id)
     items = complaint_services.list_complaints(get_session(), assessment)
     return render_template(
         "audit/complaints.html", assessment=assessment, complaints=items, error=error,
-        may_handle=user.role in COMPLAINT_HANDLERS, form=request.form,
+        may_handle=_handler().role in COMPLAINT_HANDLERS, form=request.form,
         COMPLAINT_KIND_LABELS=COMPLAINT_KIND_LABELS,
         COMPLAINT_STATUS_LABELS=COMPLAINT_STATUS_LABELS, NEXT=complaint_services.NEXT,
-        local_time=local_time,
+        local_time=to_beijing,
     ), status
 
 
 @bp.get("/assessments/<int:assessment_id>/complaints")
 @require(*READERS)
-def complaints(assessment_id: int):  # type: ignore[no-untyped-def]
+def complaints(assessment_id: int) -> ResponseReturnValue:
     return _complaints_page(assessment_id)
 
 
 @bp.post("/assessments/<int:assessment_id>/complaints")
 @require(*COMPLAINT_HANDLERS)
-def record_complaint(assessment_id: int):  # type: ignore[no-untyped-def]
+def record_complaint(assessment_id: int) -> ResponseReturnValue:
     """Record a complaint (检举) or appeal (申诉) against the assessment (A22)."""
     assessment = assessment_to_change(assessment_id, COMPLAINT_HANDLERS)
-    db = get_session()
-    user = current_user()
-    assert user is not None
+    form = ComplaintForm(request.form)
     try:
+        if not form.validate():
+            raise complaint_services.ComplaintError(form.problems()[0])
         complaint_services.record_complaint(
-            db, assessment, user, request.form.get("kind", ""), request.form.get("raised_by", ""),
-            request.form.get("summary", ""))
+            get_session(), assessment, _handler(), form.kind.data, form.raised_by.data,
+            form.summary.data or "")
     except complaint_services.ComplaintError as problem:
-        db.rollback()
         return _complaints_page(assessment_id, str(problem), 400)
-    db.commit()
     return redirect(url_for("audit.complaints", assessment_id=assessment_id), 303)
 
 
 @bp.post("/assessments/<int:assessment_id>/complaints/<int:complaint_id>")
 @require(*COMPLAINT_HANDLERS)
-def complaint_status(assessment_id: int, complaint_id: int):  # type: ignore[no-untyped-def]
+def complaint_status(assessment_id: int, complaint_id: int) -> ResponseReturnValue:
     assessment = assessment_to_change(assessment_id, COMPLAINT_HANDLERS)
     db = get_session()
     complaint = db.get(Complaint, complaint_id)
     if complaint is None or complaint.assessment_id != assessment.id:
         abort(404)
-    user = current_user()
-    assert user is not None
-    raw_version = request.form.get("version", "")
+    form = ComplaintStatusForm(request.form)
     try:
-        version = whole_number(raw_version)
-        if version is None:
+        if form.version.data is None:  # the hidden field of a page from before, or made up
             raise complaint_services.ComplaintError(_("页面已过期，请刷新后再试。"))
+        if not form.validate():
+            raise complaint_services.ComplaintError(form.problems()[0])
         complaint_services.change_status(
-            db, complaint, user, request.form.get("status", ""),
-            request.form.get("resolution", ""), version)
+            db, complaint, _handler(), form.status.data, form.resolution.data or "",
+            form.version.data)
     except complaint_services.ComplaintError as problem:
-        db.rollback()
         return _complaints_page(assessment_id, str(problem), 400)
-    db.commit()
     return redirect(url_for("audit.complaints", assessment_id=assessment_id), 303)

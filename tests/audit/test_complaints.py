@@ -101,3 +101,39 @@ def test_access(app, client) -> None:
         elsewhere = get_or_create_assessment(db, "成县", 2026).county
         db.commit()
     assert _client(app, "limited", Role.TEAM, counties=[elsewhere]).get(url).status_code == 403
+
+
+def test_a_stale_or_made_up_form_is_refused_and_changes_nothing(app, team) -> None:
+    aid = _assessment(app)
+    url = f"/assessments/{aid}/complaints"
+    token = csrf_token(team, url)
+    assert team.post(url, data={"csrf_token": token, "kind": "complaint",
+                                "summary": "票数有误"}).status_code == 303
+    with app.app_context():
+        complaint_id = get_session().query(Complaint.id).scalar()
+    for version in ("", "abc", "-1", "9" * 5000):
+        response = team.post(f"{url}/{complaint_id}", data={
+            "csrf_token": token, "status": "investigating", "version": version})
+        assert response.status_code == 400, version
+        assert "页面已过期" in response.get_data(as_text=True), version
+    tab = team.post(url, data={"csrf_token": token, "kind": "complaint",
+                               "raised_by": "张\t某", "summary": "x"})
+    assert tab.status_code == 400 and "控制字符" in tab.get_data(as_text=True)
+    long = team.post(url, data={"csrf_token": token, "kind": "complaint",
+                                "raised_by": "张" * 101, "summary": "x"})
+    assert long.status_code == 400 and "最多 100 个字" in long.get_data(as_text=True)
+    with app.app_context():
+        db = get_session()
+        assert db.query(Complaint).count() == 1
+        assert db.get(Complaint, complaint_id).status == "open"
+        assert db.query(AuditEntry).filter_by(action="complaint.status").count() == 0
+
+
+def test_a_summary_keeps_its_lines(app, team) -> None:
+    aid = _assessment(app)
+    url = f"/assessments/{aid}/complaints"
+    token = csrf_token(team, url)
+    assert team.post(url, data={"csrf_token": token, "kind": "appeal",
+                                "summary": "第一行\n第二行"}).status_code == 303
+    with app.app_context():
+        assert get_session().query(Complaint.summary).scalar() == "第一行\n第二行"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -59,6 +60,38 @@ def test_filters_pages_and_pretty_json(app) -> None:
     assert bad.status_code == 400 and "yesterday" in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query", [
+    {"assessment": "9" * 5000}, {"assessment": "x"}, {"assessment": "0"},
+    {"from": "9" * 5000}, {"to": "2026-02-30"}, {"from": "1999-12-31"},
+    {"action": "a" * 61}, {"account": "root\x01"},
+])
+def test_a_bad_filter_is_a_clear_400_in_the_visitors_language(app, query) -> None:
+    _entries(app, 2)
+    client = _client(app, Role.OBSERVER)
+    for language, words in (("zh", ("考核编号", "起始日期", "截止日期", "操作", "账号")),
+                            ("en", ("Assessment no.", "From date", "To date", "Action",
+                                    "Account"))):
+        with client.session_transaction() as session:
+            session["lang"] = language
+        response = client.get("/audit", query_string=query)
+        assert response.status_code == 400, query
+        page = response.get_data(as_text=True)
+        assert any(f'class="error">{word}' in page for word in words), (language, page)
+        assert "<code>test.step</code>" not in page
+
+
+def test_dates_are_beijing_days(app, monkeypatch) -> None:
+    # 2026-03-01 23:30 in Beijing is 15:30 UTC: the entry belongs to 1 March, not to 2 March.
+    monkeypatch.setattr("ballot.audit.services.utcnow", lambda: dt.datetime(2026, 3, 1, 15, 30))
+    _entries(app, 1, "late.entry")
+    monkeypatch.undo()
+    client = _client(app, Role.OBSERVER)
+    first = client.get("/audit?from=2026-03-01&to=2026-03-01").get_data(as_text=True)
+    assert "<code>late.entry</code>" in first and "2026-03-01 23:30:00" in first
+    second = client.get("/audit?from=2026-03-02").get_data(as_text=True)
+    assert "<code>late.entry</code>" not in second
+
+
 def test_newest_first(app) -> None:
     _entries(app, 2)
     page = _client(app, Role.ADMIN).get("/audit").get_data(as_text=True)
@@ -91,7 +124,7 @@ def test_tampering_is_reported_by_the_page_and_the_command(app) -> None:
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and "entry 2 (test.step" in broken.output
     page = _client(app, Role.OBSERVER).get("/audit?verify=1").get_data(as_text=True)
-    assert "哈希链校验失败" in page and "entry 2" in page
+    assert "哈希链校验失败" in page and "第 2 条（test.step" in page and "entry 2" not in page
 
 
 @pytest.mark.parametrize("statement", [
