@@ -166,3 +166,25 @@ def test_the_template_imports_as_it_is(app, team, assessment_id):
     data = team.get("/assessments/roster-template.xlsx").data
     assert _upload(team, assessment_id, "roster-template.xlsx", data).status_code == 303
     assert _roster(app, assessment_id) == [(1, "张三", "副县长", "农业农村、水利")]
+
+
+def test_the_roster_and_settings_are_fixed_once_the_results_are_in_the_approval_chain(
+        app, team, assessment_id):
+    from ballot.assessments.models import Stage
+    from tests.setup.conftest import post
+
+    with app.app_context():
+        db = get_session()
+        db.get(Assessment, assessment_id).stage = Stage.REVIEW
+        db.commit()
+    page = team.get(f"/assessments/{assessment_id}/roster").get_data(as_text=True)
+    assert "设置不能再修改" in page and "保存设置" not in page
+    entries = audit_count(app)
+    response = _upload(team, assessment_id, "r.xlsx", xlsx(GOOD))
+    assert response.status_code == 422
+    assert "录入已锁定" in response.get_data(as_text=True)
+    settings = post(team, f"/assessments/{assessment_id}/settings", other_cadres_count="1",
+                    other_cadres_excellent="0", decimals="2")
+    assert settings.status_code == 422
+    assert "设置不能再修改" in settings.get_data(as_text=True)
+    assert _roster(app, assessment_id) == [] and audit_count(app) == entries

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ballot.assessments.models import Assessment
-from ballot.assessments.services import RosterRow, replace_roster
+from ballot.assessments.services import RosterRow, import_roster
 from ballot.db import get_session
 from ballot.evaluations.models import Evaluation
 from tests.setup.conftest import audit_count, audit_entries, post
@@ -20,9 +20,9 @@ GOOD = {"other_cadres_count": "6", "other_cadres_excellent": "1", "quota_ratio":
 def roster(app, assessment_id):  # type: ignore[no-untyped-def]
     with app.app_context():
         db = get_session()
-        replace_roster(db, db.get(Assessment, assessment_id), [
+        import_roster(db, db.get(Assessment, assessment_id), [
             RosterRow("王建国", "县委副书记", "党建", 1), RosterRow("李秀兰", "常务副县长", "财政", 2),
-            RosterRow("陈国华", "副县长", "农业农村", 3)])
+            RosterRow("陈国华", "副县长", "农业农村", 3)], actor=None)
         db.commit()
     return assessment_id
 
