@@ -34,7 +34,7 @@ COMPONENT_LABELS = {
 }
 
 
-def labels() -> dict[str, dict[str, object]]:
+def labels() -> dict[str, object]:
     """Everything above, to pass to render_template."""
     return {
         "FLAG_LABELS": FLAG_LABELS,

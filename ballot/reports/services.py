@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import to_user_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballot.accounts.access import may_see_county
 from ballot.accounts.models import User
-from ballot.assessments.models import Assessment, County, Member
+from ballot.assessments.models import Assessment, County, Member, Stage
+from ballot.clock import to_beijing
 from ballot.evaluations.floor import withheld, withheld_kinds
 from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.evaluations.services import turnout
 from ballot.results.models import Amendment, ApprovalStep, Decision, ResultSnapshot
-from ballot.results.services import COMPONENTS, effective_decisions, rules_for, summarize
+from ballot.results.services import effective_decisions, rules_for, summarize
 from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Scorer
-from tally import VoteCounts, publish, vote_score
+from tally import COMPONENTS, VoteCounts, publish, vote_score
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,13 @@ class ReportData:
 
 
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored UTC time in the app's time zone (Asia/Shanghai), naive, for printing."""
-    if value is None:
-        return None
-    return to_user_timezone(value.replace(tzinfo=dt.UTC)).replace(tzinfo=None)
+    """A stored time (naive UTC) in Beijing time, naive, for printing (``clock.to_beijing``);
+    None stays None."""
+    return None if value is None else to_beijing(value)
 
 
 def _decimal(value: Any) -> Decimal | None:
+    """A figure as stored (a snapshot's decimal string, a score column); None if absent."""
     if value is None or value == "":
         return None
     try:
@@ -84,6 +84,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _int(value: Any) -> int | None:
+    """A count or place as stored in a snapshot; None if absent."""
     try:
         return None if value is None else int(value)
     except (TypeError, ValueError):
@@ -167,7 +168,7 @@ def newest_snapshot(session: Session, assessment: Assessment) -> ResultSnapshot 
 def report_data(session: Session, assessment: Assessment) -> ReportData:
     """Form 6 as the reports print it. Once approved (A15) the figures are the newest snapshot's
     (the approved one, or the latest amendment), so they cannot move after approval."""
-    if assessment.stage == "approved":
+    if assessment.stage == Stage.APPROVED:
         snapshot = newest_snapshot(session, assessment)
         if snapshot is not None:
             return _from_snapshot(assessment, snapshot)

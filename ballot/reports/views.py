@@ -7,19 +7,20 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ballot.accounts.access import READERS, assessment_for, current_user, require
 from ballot.assessments.models import Assessment
-from ballot.clock import utcnow
+from ballot.clock import beijing_now, beijing_year
 from ballot.db import get_session
 from ballot.evaluations.models import Kind
 from ballot.labels import KIND_LABELS, RATING_LABELS
-from ballot.parsing import whole_number
 from ballot.reports import charts, services, workbook
-from ballot.reports.labels import labels
-from ballot.results.services import COMPONENTS
+from ballot.reports.forms import CityFilterForm
+from ballot.reports.labels import COMPONENT_LABELS, labels
+from tally import COMPONENTS
 
 bp = Blueprint("reports", __name__)
 
@@ -68,14 +69,14 @@ def _page(template: str, assessment: Assessment, **context: Any) -> str:
 
 @bp.get("/assessments/<int:assessment_id>/reports")
 @require(*READERS)
-def index(assessment_id: int):  # type: ignore[no-untyped-def]
+def index(assessment_id: int) -> ResponseReturnValue:
     assessment = assessment_for(assessment_id)
     return _page("reports/index.html", assessment)
 
 
 @bp.get("/assessments/<int:assessment_id>/report")
 @require(*READERS)
-def print_page(assessment_id: int):  # type: ignore[no-untyped-def]
+def print_page(assessment_id: int) -> ResponseReturnValue:
     assessment = assessment_for(assessment_id)
     db = get_session()
     return _page(
@@ -84,13 +85,13 @@ def print_page(assessment_id: int):  # type: ignore[no-untyped-def]
         steps=services.approval_trail(db, assessment),
         amendments=services.amendments(db, assessment),
         boxes=services.closed_boxes(db, assessment),
-        printed_at=services.local_time(utcnow()),
+        printed_at=beijing_now(),
     )
 
 
 @bp.get("/assessments/<int:assessment_id>/report.xlsx", endpoint="workbook")
 @require(*READERS)
-def workbook_download(assessment_id: int):  # type: ignore[no-untyped-def]
+def workbook_download(assessment_id: int) -> ResponseReturnValue:
     assessment = assessment_for(assessment_id)
     body = workbook.assessment_workbook(get_session(), assessment)
     return _download(body, XLSX, f"{assessment.county.name}{assessment.year}年度考核.xlsx")
@@ -98,13 +99,13 @@ def workbook_download(assessment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/assessments/<int:assessment_id>/summary.csv")
 @require(*READERS)
-def summary_csv(assessment_id: int):  # type: ignore[no-untyped-def]
+def summary_csv(assessment_id: int) -> ResponseReturnValue:
     assessment = assessment_for(assessment_id)
     data = services.report_data(get_session(), assessment)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("县区"), _("年度"), _("排序"), _("姓名"), _("职务"),
-                     *[str(labels()["COMPONENT_LABELS"][c]) for c in COMPONENTS],
+                     *[str(COMPONENT_LABELS[c]) for c in COMPONENTS],
                      _("综合得分"), _("排名"), _("等次"), _("备注")])
     for row in data.rows:
         _safe_writerow(writer, [
@@ -125,20 +126,18 @@ def _safe_writerow(writer: Any, values: list[Any]) -> None:
 
 
 def _year() -> tuple[int, str | None]:
-    """The ``year`` parameter, or this year; a message when it is not a year."""
-    this_year = services.local_time(utcnow()).year  # type: ignore[union-attr]
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return this_year, None
-    year = whole_number(raw, 2000, 2100)
-    if year is None:
-        return this_year, _("年度：应为 2000 至 2100 之间的年份，收到 “%(value)s”。", value=raw)
-    return year, None
+    """The ``year`` parameter (``CityFilterForm``), or this year in Beijing; and what is wrong
+    with it, in the visitor's language, when it is not a year."""
+    form = CityFilterForm(request.args)
+    if not form.validate():
+        return beijing_year(), "；".join(form.problems())
+    year: int | None = form.year.data
+    return (beijing_year() if year is None else year), None
 
 
 @bp.get("/city")
 @require(*READERS)
-def city():  # type: ignore[no-untyped-def]
+def city() -> ResponseReturnValue:
     year, problem = _year()
     user = current_user()
     assert user is not None
@@ -150,7 +149,7 @@ def city():  # type: ignore[no-untyped-def]
 
 @bp.get("/city.xlsx")
 @require(*READERS)
-def city_workbook():  # type: ignore[no-untyped-def]
+def city_workbook() -> ResponseReturnValue:
     year, problem = _year()
     if problem:
         return render_template("reports/city.html", year=year, problem=problem, statuses=[],

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ballot.assessments.models import Assessment
 from ballot.box.services import digest_or_none
 from ballot.evaluations.models import Kind
-from ballot.labels import GRADE_LABELS, KIND_LABELS, OFFICE_LABELS, RATING_LABELS
+from ballot.labels import GRADE_LABELS, KIND_LABELS, OFFICE_LABELS, RATING_LABELS, STAGE_LABELS
 from ballot.reports import services
 from ballot.reports.labels import (
     ACTION_LABELS,
@@ -29,7 +29,8 @@ from ballot.reports.labels import (
     SCORER_KIND_LABELS,
     SOURCE_LABELS,
 )
-from ballot.results.services import COMPONENTS, rules_for
+from ballot.results.services import rules_for
+from tally import COMPONENTS
 
 SCORE_FORMAT = "0.00"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -61,7 +62,7 @@ def _title(sheet: Worksheet, text: str, width: int) -> None:
 def _header(sheet: Worksheet, headings: Sequence[str], widths: Sequence[int]) -> int:
     """Append a header row (bold, shaded), set column widths; returns its row number."""
     _safe_append(sheet, list(headings))
-    row = sheet.max_row
+    row: int = sheet.max_row
     for column, width in enumerate(widths, start=1):
         cell = sheet.cell(row=row, column=column)
         cell.font = _BOLD
@@ -85,7 +86,7 @@ def _safe_append(sheet: Worksheet, values: Sequence[Any]) -> None:
 def _append(sheet: Worksheet, values: Sequence[Any], score_columns: Sequence[int] = (),
             time_columns: Sequence[int] = ()) -> None:
     _safe_append(sheet, list(values))
-    row = sheet.max_row
+    row: int = sheet.max_row
     for column in score_columns:
         sheet.cell(row=row, column=column).number_format = SCORE_FORMAT
     for column in time_columns:
@@ -276,8 +277,6 @@ def city_workbook(year: int, statuses: Sequence[services.CountyStatus]) -> bytes
     _title(sheet, _("%(year)s年度 全市县级领导班子成员考核结果", year=year), len(headings))
     header_row = _header(sheet, headings, [10, 6, 10, 16, 10, 6, 10, 30, 16])
     sheet.freeze_panes = f"A{header_row + 1}"
-    from ballot.labels import STAGE_LABELS
-
     for status in statuses:
         if status.data is None or status.assessment is None:
             continue
