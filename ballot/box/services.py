@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.audit.services import record
+from ballot.errors import Refusal
 from ballot.evaluations.box import has_box
 from ballot.evaluations.floor import counts_visible
 from ballot.evaluations.models import Ballot, Evaluation, State
@@ -78,11 +80,16 @@ def digest_or_none(evaluation: Evaluation) -> str:
     return str(NO_BOX)
 
 
-class BoxLinkError(Exception):
-    """The public link cannot be made: ``reason`` is ``not_closed`` or ``no_box``."""
+class BoxLinkError(Refusal):
+    """The public link cannot be made: ``reason`` is ``not_closed`` or ``no_box`` (the box
+    pages show the same refusal as a download would, ``box_refusal``)."""
+
+    status = 409
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        message = (_l("测评尚未结束，不能生成票箱的公开链接。") if reason == "not_closed"
+                   else _l("本次测评在加密票箱启用前结束，没有票箱，不能生成公开链接。"))
+        super().__init__(message)
         self.reason = reason
 
 
@@ -96,15 +103,15 @@ def publish_link(session: Session, evaluation: Evaluation, actor: User | None) -
     if reason in ("not_closed", "no_box"):
         raise BoxLinkError(reason)
     token = secrets.token_urlsafe(32)
-    made = session.execute(
+    made = cast("CursorResult[Any]", session.execute(
         update(Evaluation)
         .where(Evaluation.id == evaluation.id, Evaluation.state == State.CLOSED.value,
                Evaluation.box_public_token.is_(None))
         .values(box_public_token=token)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     session.refresh(evaluation, ["box_public_token"])
-    if made == 1:
+    if made.rowcount == 1:
         record(session, "box.publish", actor=actor, assessment_id=evaluation.assessment_id,
                target=f"evaluation:{evaluation.id}", before={"public_link": False},
                after={"public_link": True, "box_digest": evaluation.box_digest})
@@ -114,18 +121,18 @@ def publish_link(session: Session, evaluation: Evaluation, actor: User | None) -
 
 def withdraw_link(session: Session, evaluation: Evaluation, actor: User | None) -> bool:
     """Withdraw the public link: its address answers 404 from now on. False if there was none."""
-    cleared = session.execute(
+    cleared = cast("CursorResult[Any]", session.execute(
         update(Evaluation)
         .where(Evaluation.id == evaluation.id, Evaluation.box_public_token.is_not(None))
         .values(box_public_token=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     session.refresh(evaluation, ["box_public_token"])
-    if cleared == 1:
+    if cleared.rowcount == 1:
         record(session, "box.withdraw", actor=actor, assessment_id=evaluation.assessment_id,
                target=f"evaluation:{evaluation.id}", before={"public_link": True},
                after={"public_link": False})
-    return cleared == 1
+    return cleared.rowcount == 1
 
 
 def evaluation_for_token(session: Session, token: str) -> Evaluation | None:

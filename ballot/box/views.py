@@ -21,6 +21,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -40,7 +41,7 @@ from ballot.box.services import (
 )
 from ballot.db import get_session
 from ballot.errors import render_error
-from ballot.evaluations.access import evaluation_for
+from ballot.evaluations.access import evaluation_for, evaluation_to_change
 from ballot.evaluations.box import box_chunks, has_box
 from ballot.evaluations.models import Evaluation
 from ballot.slips.printing import qr_svg
@@ -49,7 +50,7 @@ from tally.box import RATINGS
 bp = Blueprint("box", __name__)
 
 
-def _refused(reason: str):  # type: ignore[no-untyped-def]
+def _refused(reason: str) -> ResponseReturnValue:
     """The page a refused box URL shows: what is wrong, and when it will be available."""
     title = _("票箱不公开")
     if reason == "not_closed":
@@ -72,7 +73,7 @@ def _box_response(evaluation: Evaluation) -> Response:
 
 @bp.get("/evaluations/<int:evaluation_id>/box.json")
 @require(*READERS)
-def download(evaluation_id: int):  # type: ignore[no-untyped-def]
+def download(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
     reason = box_refusal(evaluation)
     if reason is not None:
@@ -80,32 +81,27 @@ def download(evaluation_id: int):  # type: ignore[no-untyped-def]
     return _box_response(evaluation)
 
 
-def _back_to_results(evaluation_id: int):  # type: ignore[no-untyped-def]
+def _back_to_results(evaluation_id: int) -> ResponseReturnValue:
     return redirect(url_for("team.results_page", evaluation_id=evaluation_id) + "#box", code=303)
 
 
 @bp.post("/evaluations/<int:evaluation_id>/box/link")
 @require(*EDITORS)
-def publish(evaluation_id: int):  # type: ignore[no-untyped-def]
+def publish(evaluation_id: int) -> ResponseReturnValue:
     """生成公开链接: the link stays the same if one exists."""
-    evaluation = evaluation_for(evaluation_id, EDITORS)
-    db = get_session()
+    evaluation = evaluation_to_change(evaluation_id)
     try:
-        publish_link(db, evaluation, actor=current_user())
+        publish_link(get_session(), evaluation, actor=current_user())
     except BoxLinkError as error:
-        db.rollback()
         return _refused(error.reason)
-    db.commit()
     return _back_to_results(evaluation_id)
 
 
 @bp.post("/evaluations/<int:evaluation_id>/box/link/withdraw")
 @require(*EDITORS)
-def withdraw(evaluation_id: int):  # type: ignore[no-untyped-def]
-    evaluation = evaluation_for(evaluation_id, EDITORS)
-    db = get_session()
-    withdraw_link(db, evaluation, actor=current_user())
-    db.commit()
+def withdraw(evaluation_id: int) -> ResponseReturnValue:
+    evaluation = evaluation_to_change(evaluation_id)
+    withdraw_link(get_session(), evaluation, actor=current_user())
     return _back_to_results(evaluation_id)
 
 
@@ -113,7 +109,7 @@ def _public_evaluation(token: str) -> Evaluation | None:
     return evaluation_for_token(get_session(), token)
 
 
-def _no_such_link():  # type: ignore[no-untyped-def]
+def _no_such_link() -> ResponseReturnValue:
     return render_error(404, _("票箱链接无效"), _(
         "找不到这个票箱链接：它可能不完整，或已被考核组收回。请向考核组索取有效的链接。"))
 
@@ -140,7 +136,7 @@ def _published_tally(evaluation: Evaluation) -> list[TallyLine]:
 
 
 @bp.get("/box/<token>")
-def public_page(token: str):  # type: ignore[no-untyped-def]
+def public_page(token: str) -> ResponseReturnValue:
     """The public box page: the digest, the counts (if visible), the download and how to
     verify it, and a tracker look-up (a GET that only reads)."""
     evaluation = _public_evaluation(token)
@@ -161,7 +157,7 @@ def public_page(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/box/<token>.json")
-def public_download(token: str):  # type: ignore[no-untyped-def]
+def public_download(token: str) -> ResponseReturnValue:
     evaluation = _public_evaluation(token)
     if evaluation is None:
         return _no_such_link()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from ballot.accounts.access import READERS, assessment_for, current_user, may_see_county, require
@@ -16,7 +17,7 @@ bp = Blueprint("workspace", __name__)
 
 @bp.get("/home")
 @require()
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     assessments = [
@@ -30,7 +31,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/assessments/<int:assessment_id>")
 @require(*READERS)
-def assessment(assessment_id: int):  # type: ignore[no-untyped-def]
+def assessment(assessment_id: int) -> ResponseReturnValue:
     item = assessment_for(assessment_id)
     db = get_session()
     evaluations = db.scalars(

@@ -436,3 +436,22 @@ def test_box_links_and_looked_up_trackers_are_not_logged():
     line = cfg.access_log_format % atoms
     assert "/box/<link>" in line and "B" * 43 not in line
     assert "ABCDE" not in line and "10.1.2.3" not in line
+
+
+def test_a_refused_link_is_a_refusal_of_the_wrong_state(app, make_evaluation):
+    from ballot.box.services import BoxLinkError, publish_link
+    from ballot.errors import Refusal
+
+    setup = make_evaluation(slips=2)
+    with app.app_context():
+        db = get_session()
+        evaluation = db.get(Evaluation, setup.evaluation_id)
+        try:
+            publish_link(db, evaluation, actor=None)
+        except BoxLinkError as refusal:
+            assert isinstance(refusal, Refusal) and refusal.status == 409
+            assert refusal.reason == "not_closed" and "测评尚未结束" in str(refusal)
+        else:
+            raise AssertionError("an open evaluation's box got a public link")
+        db.rollback()
+        assert db.query(AuditEntry).filter_by(action="box.publish").count() == 0
