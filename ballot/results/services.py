@@ -11,14 +11,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
-from ballot.assessments.models import Assessment, County, Member
+from ballot.assessments.models import Assessment, County, Member, Stage
 from ballot.assessments.services import LockedError, ensure_decisions_open, ensure_inputs_open
 from ballot.audit.services import record
+from ballot.errors import Refusal
 from ballot.evaluations.floor import withheld_kinds
 from ballot.evaluations.models import Evaluation, Kind, State, VoteTally
 from ballot.results.models import GRADES, Decision, ResultSnapshot
@@ -33,7 +34,6 @@ from tally import (
     MemberInput,
     MemberResult,
     Ranking,
-    Refusal,
     Rules,
     TeamDecision,
     VoteCounts,
@@ -45,6 +45,7 @@ from tally import (
     score_assessment,
 )
 from tally import PROMOTION_BASES as PROMOTION_BASES  # for ballot.results.views
+from tally import Refusal as Inadmissible  # why tally.admit_decision refuses a decision
 from tally import competition_rank as competition_rank  # for ballot.scores.county_services
 
 #: Flag of an amended grade, added here on top of the tally's and those of ``tally.decisions``
@@ -57,8 +58,11 @@ WITHHELD = {"D": "withheld_D", "I": "withheld_I"}
 PAYLOAD_VERSION = 1
 
 
-class DecisionError(Exception):
-    """A decision refused: the message says which field and why; nothing was recorded."""
+class DecisionError(Refusal):
+    """A decision (or a last-year grade) refused: the message says which field and why;
+    nothing was recorded. The page answers 400, as for any bad input it re-shows."""
+
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def ranking_for(session: Session, county_id: int, year: int,
                 CountyScore.year == of_year, CountyScore.performance.is_not(None)
             )
         )
-        return {county: Decimal(value) for county, value in rows}
+        return {county: Decimal(value) for county, value in rows if value is not None}
 
     current, previous = scores(year), scores(year - 1)
     city = set(session.scalars(select(County.id)))
@@ -169,7 +173,8 @@ def _votes(session: Session, assessment: Assessment, kind: Kind) -> dict[int, Vo
     return {member_id: VoteCounts(*counts) for member_id, counts in totals.items()}
 
 
-def _submitted(kind: str):  # type: ignore[no-untyped-def]
+def _submitted(kind: str) -> tuple[ColumnElement[bool], ...]:
+    """A scorer of ``kind`` whose sheet counts: signed and not withdrawn (A8.3, A8.4)."""
     return (Scorer.kind == kind, Scorer.signed_at.is_not(None), Scorer.withdrawn.is_(False))
 
 
@@ -332,29 +337,30 @@ def _with_vetoes(data: AssessmentInput, decisions: dict[int, dict[str, Decision]
         for m in data.members))
 
 
-def _refusal_message(refusal: Refusal, name: str, area: str | None, basis: str | None) -> str:
+def _refusal_message(refusal: Inadmissible, name: str, area: str | None, basis: str | None
+                     ) -> object:
     """What the team reads when ``tally.admit_decision`` refuses a decision for ``name``."""
     match refusal:
-        case Refusal.NOT_TIED:
-            return _("%(name)s 没有处在优秀名额线上的同分并列，无需并列决定。", name=name)
-        case Refusal.TIE_GRADE:
-            return _("等次：名额线上同分的 %(name)s 只能定为优秀或称职。", name=name)
-        case Refusal.NOT_MISSING:
-            return _("%(name)s 的综合得分已算出，不缺少录入，无需此项决定。", name=name)
-        case Refusal.GRADE_NEEDED:
-            return _("等次：请为 %(name)s 选择等次。", name=name)
-        case Refusal.NO_VETO:
-            return _("否决领域：%(name)s 没有一票否决可撤销；登记否决请选择领域。", name=name)
-        case Refusal.VETO_AREA:
-            return _("否决领域：无效的领域 %(area)s。", area=area)
-        case Refusal.VETO_FACTS:
-            return _("事实：请写明 %(name)s 被一票否决的事实。", name=name)
-        case Refusal.VETO_GRADE:
-            return _("等次：请为被一票否决的 %(name)s 提出等次。", name=name)
-        case Refusal.PROMOTION_BASIS:
-            return _("提拔依据：无效的依据 %(basis)s。", basis=basis)
-        case Refusal.NOT_MARKED:
-            return _("%(name)s 没有被标记为提拔使用人选，无可撤销。", name=name)
+        case Inadmissible.NOT_TIED:
+            return _l("%(name)s 没有处在优秀名额线上的同分并列，无需并列决定。", name=name)
+        case Inadmissible.TIE_GRADE:
+            return _l("等次：名额线上同分的 %(name)s 只能定为优秀或称职。", name=name)
+        case Inadmissible.NOT_MISSING:
+            return _l("%(name)s 的综合得分已算出，不缺少录入，无需此项决定。", name=name)
+        case Inadmissible.GRADE_NEEDED:
+            return _l("等次：请为 %(name)s 选择等次。", name=name)
+        case Inadmissible.NO_VETO:
+            return _l("否决领域：%(name)s 没有一票否决可撤销；登记否决请选择领域。", name=name)
+        case Inadmissible.VETO_AREA:
+            return _l("否决领域：无效的领域 %(area)s。", area=area)
+        case Inadmissible.VETO_FACTS:
+            return _l("事实：请写明 %(name)s 被一票否决的事实。", name=name)
+        case Inadmissible.VETO_GRADE:
+            return _l("等次：请为被一票否决的 %(name)s 提出等次。", name=name)
+        case Inadmissible.PROMOTION_BASIS:
+            return _l("提拔依据：无效的依据 %(basis)s。", basis=basis)
+        case Inadmissible.NOT_MARKED:
+            return _l("%(name)s 没有被标记为提拔使用人选，无可撤销。", name=name)
 
 
 def record_decision(
@@ -379,22 +385,22 @@ def record_decision(
     try:
         ensure_decisions_open(assessment)
     except LockedError as error:
-        raise LockedError(_("结果已进入审批流程，不能再修改决定；审定后的更正请登记为更正记录。")
-                          if assessment.stage == "approved" else
-                          _("结果已提交审批，不能再修改决定；须退回后才能修改。")) from error
+        raise LockedError(_l("结果已进入审批流程，不能再修改决定；审定后的更正请登记为更正记录。")
+                          if assessment.stage == Stage.APPROVED else
+                          _l("结果已提交审批，不能再修改决定；须退回后才能修改。")) from error
     member = session.get(Member, member_id)
     if member is None or member.assessment_id != assessment.id:
-        raise DecisionError(_("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
+        raise DecisionError(_l("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
     if kind not in DECISION_KINDS:
-        raise DecisionError(_("决定类型：无效的类型 %(kind)s。", kind=kind))
+        raise DecisionError(_l("决定类型：无效的类型 %(kind)s。", kind=kind))
     reason, facts, grade = _clean(reason), _clean(facts) or None, _clean(grade) or None
     veto_area = _clean(veto_area) or None
     if not reason:
-        raise DecisionError(_("理由：%(name)s 的决定必须写明理由。", name=member.name))
+        raise DecisionError(_l("理由：%(name)s 的决定必须写明理由。", name=member.name))
     if len(reason) > 2000 or (facts and len(facts) > 2000):
-        raise DecisionError(_("理由和事实：每项最多 2000 字。"))
+        raise DecisionError(_l("理由和事实：每项最多 2000 字。"))
     if grade is not None and grade not in GRADES:
-        raise DecisionError(_("等次：无效的等次 %(grade)s。", grade=grade))
+        raise DecisionError(_l("等次：无效的等次 %(grade)s。", grade=grade))
     decisions = effective_decisions(session, assessment)
     data = build_input(session, assessment, decisions)
     withheld = _withheld_components(session, assessment)
@@ -404,7 +410,7 @@ def record_decision(
         TeamDecision(kind=kind, grade=Grade(grade) if grade else None, veto_area=veto_area,
                      facts=facts, reason=reason),
         row.result, _team_decisions(row.decisions))
-    if isinstance(admitted, Refusal):
+    if isinstance(admitted, Inadmissible):
         raise DecisionError(_refusal_message(admitted, member.name, veto_area, facts))
     grade = admitted.grade.value if admitted.grade else None
     decision = Decision(assessment_id=assessment.id, member_id=member.id, kind=kind, grade=grade,
@@ -420,7 +426,7 @@ def record_decision(
         available = tried.result.quota.available
         if tried.excellent_count > available:
             others = tried.excellent_count - 1
-            raise DecisionError(_(
+            raise DecisionError(_l(
                 "等次：优秀名额不足，不能把 %(name)s 定为优秀。可用名额 %(available)s 个，"
                 "其他成员已占 %(taken)s 个。",
                 name=member.name, available=available, taken=others))
@@ -490,7 +496,7 @@ def latest_snapshot(session: Session, assessment: Assessment) -> ResultSnapshot 
 def approved_figures(session: Session, assessment: Assessment) -> dict[str, Any] | None:
     """A15: the approved results (the approved snapshot with every amendment since), as the
     snapshot JSON; None unless the city Party committee has approved."""
-    if assessment.stage != "approved":
+    if assessment.stage != Stage.APPROVED:
         return None
     snapshot = latest_snapshot(session, assessment)
     return None if snapshot is None else dict(json.loads(snapshot.payload))
@@ -500,7 +506,7 @@ def figures_for(session: Session, assessment: Assessment) -> tuple[dict[str, Any
     """What form 6 shows: while in setup the live summary; once proposed the snapshot under
     review (figures cannot move under the reviewers); after approval the approved figures.
     Returns (payload, frozen)."""
-    if assessment.stage != "setup":
+    if assessment.stage != Stage.SETUP:
         snapshot = latest_snapshot(session, assessment)
         if snapshot is not None:
             return dict(json.loads(snapshot.payload)), True
@@ -518,12 +524,12 @@ def fill_previous_grades(session: Session, assessment: Assessment, actor: User) 
     try:
         ensure_inputs_open(assessment)
     except LockedError as error:
-        raise LockedError(_("录入已锁定，不能修改上年等次。")) from error
+        raise LockedError(_l("录入已锁定，不能修改上年等次。")) from error
     previous = _previous_assessment(session, assessment)
     figures = approved_figures(session, previous) if previous is not None else None
     if figures is None:
-        raise DecisionError(_("%(year)s 年度本县的考核尚未审定，无法取得上年等次。",
-                              year=assessment.year - 1))
+        raise DecisionError(_l("%(year)s 年度本县的考核尚未审定，无法取得上年等次。",
+                               year=assessment.year - 1))
     by_name = {m["name"]: m["grade"] for m in figures["members"]}
     grades = {m.id: by_name[m.name] for m in assessment.members if m.name in by_name}
     return _set_grades(session, assessment, grades, actor, "previous_grade.fill")
@@ -537,13 +543,13 @@ def set_previous_grades(
     try:
         ensure_inputs_open(assessment)
     except LockedError as error:
-        raise LockedError(_("录入已锁定，不能修改上年等次。")) from error
+        raise LockedError(_l("录入已锁定，不能修改上年等次。")) from error
     ids = {m.id for m in assessment.members}
     for member_id, grade in grades.items():
         if member_id not in ids:
-            raise DecisionError(_("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
+            raise DecisionError(_l("成员：本次考核中没有编号为 %(id)s 的成员。", id=member_id))
         if grade and grade not in GRADES:
-            raise DecisionError(_("上年等次：无效的等次 %(grade)s。", grade=grade))
+            raise DecisionError(_l("上年等次：无效的等次 %(grade)s。", grade=grade))
     return _set_grades(session, assessment, {k: v or None for k, v in grades.items()}, actor,
                        "previous_grade.set")
 
@@ -578,7 +584,7 @@ def county_history(session: Session, county: County) -> History:
     years: list[int] = []
     people: dict[str, dict[int, str | None]] = {}
     for assessment in session.scalars(
-        select(Assessment).where(Assessment.county_id == county.id, Assessment.stage == "approved")
+        select(Assessment).where(Assessment.county_id == county.id, Assessment.stage == Stage.APPROVED)
         .order_by(Assessment.year.desc())
     ):
         figures = approved_figures(session, assessment)

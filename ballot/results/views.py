@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask.typing import ResponseReturnValue
 
 from ballot.accounts.access import (
     EDITORS,
@@ -17,18 +15,15 @@ from ballot.accounts.access import (
     require,
 )
 from ballot.accounts.models import Role
-from ballot.assessments.models import Assessment, County
+from ballot.assessments.models import Assessment, County, Stage
 from ballot.assessments.services import LockedError
 from ballot.db import get_session
-from ballot.parsing import whole_number
 from ballot.results import approval as chain
 from ballot.results.approval import ApprovalError
+from ballot.results.forms import AmendmentForm, ApprovalForm, DecisionForm, previous_grades_form
 from ballot.results.labels import labels
 from ballot.results.models import GRADES
 from ballot.results.services import (
-    COMPONENTS,
-    DECISION_KINDS,
-    PROMOTION_BASES,
     DecisionError,
     county_history,
     decision_history,
@@ -37,12 +32,14 @@ from ballot.results.services import (
     record_decision,
     set_previous_grades,
 )
-from tally import VetoArea
+from tally import COMPONENTS, DECISION_KINDS, PROMOTION_BASES, VetoArea
 
 bp = Blueprint("results", __name__)
 
 #: Accounts that may act in the approval chain (the service checks office and stage).
 ACTORS = (Role.ADMIN, Role.TEAM, Role.REVIEWER)
+#: The status of a page shown again for bad input (a form's or a service's refusal).
+BAD_INPUT = 400
 
 
 def _summary_page(assessment: Assessment, error: str | None = None, status: int = 200
@@ -62,6 +59,7 @@ def _summary_page(assessment: Assessment, error: str | None = None, status: int 
         veto_areas=[area.value for area in VetoArea],
         promotion_bases=PROMOTION_BASES,
         error=error,
+        Stage=Stage,
         **labels(),
     ), status
 
@@ -82,78 +80,67 @@ def _approval_page(assessment: Assessment, error: str | None = None, status: int
         components=COMPONENTS,
         grades=GRADES,
         error=error,
+        Stage=Stage,
         **labels(),
     ), status
 
 
 @bp.get("/assessments/<int:assessment_id>/results")
 @require(*READERS)
-def summary(assessment_id: int):  # type: ignore[no-untyped-def]
+def summary(assessment_id: int) -> ResponseReturnValue:
     """Form 6 (量化评分表) with the quota, the A13 ranking and what the team still has to decide."""
     return _summary_page(assessment_for(assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/results/decisions")
 @require(*EDITORS)
-def decide(assessment_id: int):  # type: ignore[no-untyped-def]
+def decide(assessment_id: int) -> ResponseReturnValue:
     """Record one team decision (A12 tie, A14 veto, missing input, A17 mark)."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    form = request.form
-    db = get_session()
+    form = DecisionForm(request.form)
     user = current_user()
     assert user is not None
-    member_id = whole_number(form.get("member_id", ""))
-    if member_id is None:
-        return _summary_page(assessment, _("成员：请选择成员。"), 400)
-    kind = form.get("kind", "")
+    if not form.validate():
+        return _summary_page(assessment, "；".join(form.problems()), BAD_INPUT)
     try:
-        record_decision(db, assessment, member_id, kind, actor=user,
-                        reason=form.get("reason", ""), grade=form.get("grade"),
-                        veto_area=form.get("veto_area"),
-                        facts=form.get("basis") if kind == "promotion" else form.get("facts"))
+        record_decision(get_session(), assessment, form.member_id.data, form.kind.data,
+                        actor=user, reason=form.reason.data, grade=form.grade.data or None,
+                        veto_area=form.veto_area.data or None, facts=form.decision_facts())
     except LockedError as error:
-        db.rollback()
         return _summary_page(assessment, str(error), 409)
     except DecisionError as error:
-        db.rollback()
-        return _summary_page(assessment, str(error), 400)
-    db.commit()
+        return _summary_page(assessment, str(error), error.status)
     return redirect(url_for("results.summary", assessment_id=assessment_id,
-                            _anchor=f"m{member_id}"), code=303)
+                            _anchor=f"m{form.member_id.data}"), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/results/previous-grades")
 @require(*EDITORS)
-def previous_grades(assessment_id: int):  # type: ignore[no-untyped-def]
+def previous_grades(assessment_id: int) -> ResponseReturnValue:
     """A18 input: last year's grades, from last year's approved assessment or set by the team."""
     assessment = assessment_to_change(assessment_id, EDITORS)
     db = get_session()
     user = current_user()
     assert user is not None
+    form = previous_grades_form([m.id for m in assessment.members], request.form)
+    if not form.validate():
+        return _summary_page(assessment, "；".join(form.problems()), BAD_INPUT)
     try:
-        if "fill" in request.form:
+        if form.fill.data:
             fill_previous_grades(db, assessment, user)
         else:
-            grades: dict[int, str | None] = {}
-            for key, value in request.form.items():
-                member_id = whole_number(key[9:]) if key.startswith("previous_") else None
-                if member_id is not None:
-                    grades[member_id] = value.strip() or None
-            set_previous_grades(db, assessment, grades, user)
+            set_previous_grades(db, assessment, form.grades(), user)
     except LockedError as error:
-        db.rollback()
         return _summary_page(assessment, str(error), 409)
     except DecisionError as error:
-        db.rollback()
-        return _summary_page(assessment, str(error), 400)
-    db.commit()
+        return _summary_page(assessment, str(error), error.status)
     return redirect(url_for("results.summary", assessment_id=assessment_id,
                             _anchor="previous"), code=303)
 
 
 @bp.get("/counties/<int:county_id>/history")
 @require(*READERS)
-def history(county_id: int):  # type: ignore[no-untyped-def]
+def history(county_id: int) -> ResponseReturnValue:
     """Members' grades by year from the county's approved assessments (A16-A19)."""
     user = current_user()
     assert user is not None
@@ -168,47 +155,42 @@ def history(county_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/assessments/<int:assessment_id>/approval")
 @require(*READERS)
-def approval(assessment_id: int):  # type: ignore[no-untyped-def]
+def approval(assessment_id: int) -> ResponseReturnValue:
     """The A15 trail and who it waits for."""
     return _approval_page(assessment_for(assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/approval")
 @require(*ACTORS)
-def act(assessment_id: int):  # type: ignore[no-untyped-def]
+def act(assessment_id: int) -> ResponseReturnValue:
     """One A15 step: the team proposes; an office signs off, returns, deliberates or approves."""
     assessment = assessment_to_change(assessment_id, ACTORS)
-    db = get_session()
+    form = ApprovalForm(request.form)
     user = current_user()
     assert user is not None
+    if not form.validate():
+        return _approval_page(assessment, "；".join(form.problems()), BAD_INPUT)
     try:
-        chain.act(db, assessment, user, request.form.get("action", ""),
-                  request.form.get("comment", ""))
+        chain.act(get_session(), assessment, user, form.action.data, form.comment.data)
     except ApprovalError as error:
-        db.rollback()
         return _approval_page(assessment, str(error), error.status)
-    db.commit()
     return redirect(url_for("results.approval", assessment_id=assessment_id), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/amendments")
 @require(*EDITORS)
-def amend(assessment_id: int):  # type: ignore[no-untyped-def]
+def amend(assessment_id: int) -> ResponseReturnValue:
     """A correction after approval (A15): a recorded amendment, never a silent edit."""
     assessment = assessment_to_change(assessment_id, EDITORS)
-    db = get_session()
+    form = AmendmentForm(request.form)
     user = current_user()
     assert user is not None
-    form: Any = request.form
-    member_id = whole_number(form.get("member_id", ""))
-    if member_id is None:
-        return _approval_page(assessment, _("成员：请选择成员。"), 400)
+    if not form.validate():
+        return _approval_page(assessment, "；".join(form.problems()), BAD_INPUT)
     try:
-        chain.amend(db, assessment, user, member_id, form.get("grade", ""),
-                    form.get("description", ""), form.get("reason", ""))
+        chain.amend(get_session(), assessment, user, form.member_id.data, form.grade.data,
+                    form.description.data, form.reason.data)
     except ApprovalError as error:
-        db.rollback()
         return _approval_page(assessment, str(error), error.status)
-    db.commit()
     return redirect(url_for("results.approval", assessment_id=assessment_id,
                             _anchor="amendments"), code=303)
