@@ -30,7 +30,6 @@ from ballot.assessments.services import (
     find_or_create_assessment,
     import_roster,
     parse_roster_file,
-    start_evaluation,
 )
 from ballot.audit.services import record
 from ballot.clock import beijing_year
@@ -46,6 +45,7 @@ from ballot.evaluations.services import (
     issue_slips,
     open_evaluation,
     results,
+    start_evaluation,
     sweep_keys,
     turnout,
 )

@@ -7,7 +7,6 @@ way, refused with a ``Refusal`` whose messages are translatable, and audited.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,13 +20,11 @@ from sqlalchemy.orm import Session
 from ballot.assessments.imports import TableError, read_table
 from ballot.assessments.models import Assessment, County, Member, Stage
 from ballot.audit.services import record
-from ballot.clock import to_beijing, utcnow
 from ballot.errors import Refusal
 from ballot.parsing import FIRST_YEAR, LAST_YEAR, has_control, whole_number
 
 if TYPE_CHECKING:
     from ballot.accounts.models import User
-    from ballot.evaluations.models import Evaluation, Kind
 
 #: Roster columns: the Chinese headings of the template, or their English names.
 ROSTER_COLUMNS = {
@@ -358,9 +355,10 @@ def _ratio_problems(ratio: Decimal, ceiling: Decimal) -> list[object]:
     """The team's Excellent ratio: 0 < ratio <= the ceiling (A11.6, A13), four decimals at most."""
     label = _l("本考核优秀比例")
     shown = format(ratio.normalize(), "f")
+    percent = format(ceiling * 100, ".0f") + "%"
     if not Decimal(0) < ratio <= ceiling:
         return [_l("%(field)s：应大于 0 且不超过 %(max)s（即 %(pct)s），实际为“%(value)s”。",
-                   field=label, max=ceiling, pct=f"{ceiling * 100:.0f}%", value=shown)]
+                   field=label, max=ceiling, pct=percent, value=shown)]
     if -int(ratio.normalize().as_tuple().exponent) > RATIO_PLACES:
         return [_l("%(field)s：最多四位小数，实际为“%(value)s”。", field=label, value=shown)]
     return []
@@ -410,22 +408,3 @@ def update_settings(session: Session, assessment: Assessment, settings: Settings
            target=f"assessment:{assessment.id}",
            before={key: old[key] for key in changed}, after={key: new[key] for key in changed})
     return changed
-
-
-def start_evaluation(session: Session, assessment: Assessment, kind: Kind, *,
-                     excellent_cap: int | None, closes_at: dt.datetime | None,
-                     actor: User | None) -> Evaluation:
-    """A draft evaluation over the roster (A11.3: the meeting, or the interviews), with its
-    Excellent cap per ballot and optional closing time (naive UTC, in the future; SPEC ballot
-    decisions)."""
-    from ballot.evaluations.services import create_evaluation
-
-    if not assessment.members:
-        raise SetupError([_l("名单为空：请先导入被考核成员名单，再创建测评。")])
-    if not assessment.inputs_open:
-        raise SetupError([_l("录入已锁定（或考核结果已进入审批），不能再创建测评。")])
-    if closes_at is not None and closes_at <= utcnow():
-        raise SetupError([_l("结束时间：%(value)s 已经过去，请填写将来的时间（北京时间）。",
-                             value=to_beijing(closes_at).strftime("%Y-%m-%d %H:%M"))])
-    return create_evaluation(session, assessment, kind, excellent_cap=excellent_cap,
-                             closes_at=closes_at, actor=actor)

@@ -19,9 +19,10 @@ from ballot.accounts.access import (
     require,
 )
 from ballot.accounts.models import Role, User
-from ballot.assessments.forms import NewAssessmentForm, SettingsForm, StartEvaluationForm
+from ballot.assessments.forms import NewAssessmentForm, SettingsForm
 from ballot.assessments.imports import MIMETYPES, write_table
 from ballot.assessments.models import Assessment, County
+from ballot.assessments.ranking import a13_ratio
 from ballot.assessments.services import (
     ROSTER_HEADINGS,
     RosterError,
@@ -30,14 +31,11 @@ from ballot.assessments.services import (
     import_roster,
     parse_roster_file,
     roster_locked_reason,
-    start_evaluation,
     update_settings,
 )
 from ballot.clock import beijing_year
 from ballot.db import get_session
-from ballot.errors import Refusal
-from ballot.evaluations.models import Evaluation, Kind
-from ballot.scores.county_services import a13_ratio
+from ballot.evaluations.models import Evaluation
 
 bp = Blueprint("setup", __name__)
 
@@ -87,7 +85,7 @@ def new_assessment() -> ResponseReturnValue:
     return redirect(url_for("workspace.assessment", assessment_id=assessment.id), code=303)
 
 
-def _roster_page(assessment: Assessment, status: int = 200, **errors: Any) -> ResponseReturnValue:
+def roster_page(assessment: Assessment, status: int = 200, **errors: Any) -> ResponseReturnValue:
     db = get_session()
     user = current_user()
     assert user is not None
@@ -114,7 +112,7 @@ def _roster_page(assessment: Assessment, status: int = 200, **errors: Any) -> Re
 @require(*READERS)
 def roster(assessment_id: int) -> ResponseReturnValue:
     """The roster (A4), the assessment's settings (A11.6, A13) and new evaluations (A11.3)."""
-    return _roster_page(assessment_for(assessment_id))
+    return roster_page(assessment_for(assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/roster")
@@ -129,7 +127,7 @@ def upload_roster(assessment_id: int) -> ResponseReturnValue:
         rows = parse_roster_file(upload.filename, upload.read())
         import_roster(get_session(), assessment, rows, actor=current_user())
     except RosterError as error:
-        return _roster_page(assessment, 422, roster_problems=error.lines())
+        return roster_page(assessment, 422, roster_problems=error.lines())
     flash(_("名单已导入：共 %(n)s 人。", n=len(rows)), "ok")
     return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
 
@@ -147,28 +145,10 @@ def settings(assessment_id: int) -> ResponseReturnValue:
                                   form.settings(assessment.anonymity_floor),
                                   actor=current_user())
     except SetupError as error:
-        return _roster_page(assessment, 422, settings_problems=error.lines(),
+        return roster_page(assessment, 422, settings_problems=error.lines(),
                             settings_form=request.form)
     flash(_("设置已保存。") if changed else _("设置没有变化。"), "ok")
     return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
-
-
-@bp.post("/assessments/<int:assessment_id>/evaluations")
-@require(*EDITORS)
-def new_evaluation(assessment_id: int) -> ResponseReturnValue:
-    """A draft evaluation over the roster: the meeting or the interviews (A11.3)."""
-    assessment = assessment_to_change(assessment_id, EDITORS)
-    form = StartEvaluationForm(request.form, members=len(assessment.members))
-    try:
-        if not form.validate():
-            raise SetupError(form.problems())
-        evaluation = start_evaluation(get_session(), assessment, Kind(form.kind.data),
-                                      excellent_cap=form.excellent_cap.data,
-                                      closes_at=form.closes_at.data, actor=current_user())
-    except Refusal as error:  # the form, the roster, the lock or the evaluation service
-        return _roster_page(assessment, 422, evaluation_problems=error.lines(),
-                            evaluation_form=request.form)
-    return redirect(url_for("team.dashboard", evaluation_id=evaluation.id), code=303)
 
 
 @bp.get("/assessments/roster-template.<fmt>")

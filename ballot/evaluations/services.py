@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.assessments.models import Assessment
-from ballot.assessments.services import LockedError, ensure_inputs_open
+from ballot.assessments.services import LockedError, SetupError, ensure_inputs_open
 from ballot.audit.services import record
-from ballot.clock import utcnow
+from ballot.clock import to_beijing, utcnow
 from ballot.db import after_commit, begin_write, read_connection, scrub_sqlite
 from ballot.errors import Refusal
 from ballot.evaluations.box import file_digest, stored_ballots
@@ -351,3 +351,20 @@ def results(session: Session, evaluation: Evaluation) -> list[VoteTally]:
         raise CountsWithheld(valid_ballots(evaluation), evaluation.assessment.anonymity_floor)
     by_member = {t.member_id: t for t in evaluation.tallies}
     return [by_member[m.id] for m in evaluation.members if m.id in by_member]
+
+
+def start_evaluation(session: Session, assessment: Assessment, kind: Kind, *,
+                     excellent_cap: int | None, closes_at: dt.datetime | None,
+                     actor: User | None) -> Evaluation:
+    """A draft evaluation over the roster (A11.3: the meeting, or the interviews), with its
+    Excellent cap per ballot and optional closing time (naive UTC, in the future; SPEC ballot
+    decisions)."""
+    if not assessment.members:
+        raise SetupError([_l("名单为空：请先导入被考核成员名单，再创建测评。")])
+    if not assessment.inputs_open:
+        raise SetupError([_l("录入已锁定（或考核结果已进入审批），不能再创建测评。")])
+    if closes_at is not None and closes_at <= utcnow():
+        raise SetupError([_l("结束时间：%(value)s 已经过去，请填写将来的时间（北京时间）。",
+                             value=to_beijing(closes_at).strftime("%Y-%m-%d %H:%M"))])
+    return create_evaluation(session, assessment, kind, excellent_cap=excellent_cap,
+                             closes_at=closes_at, actor=actor)

@@ -10,9 +10,18 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from ballot.accounts.access import EDITORS, READERS, current_user, require
+from ballot.accounts.access import (
+    EDITORS,
+    READERS,
+    assessment_to_change,
+    current_user,
+    require,
+)
+from ballot.assessments.forms import StartEvaluationForm
+from ballot.assessments.services import SetupError
+from ballot.assessments.views import roster_page
 from ballot.db import get_session
-from ballot.errors import render_error
+from ballot.errors import Refusal, render_error
 from ballot.evaluations.access import evaluation_for, evaluation_to_change
 from ballot.evaluations.floor import (
     FloorError,
@@ -22,7 +31,7 @@ from ballot.evaluations.floor import (
     withheld,
 )
 from ballot.evaluations.forms import SlipsForm
-from ballot.evaluations.models import Evaluation, State
+from ballot.evaluations.models import Evaluation, Kind, State
 from ballot.evaluations.services import (
     CountsWithheld,
     EvaluationError,
@@ -31,14 +40,17 @@ from ballot.evaluations.services import (
     issue_slips,
     open_evaluation,
     results,
+    start_evaluation,
     turnout,
 )
 from ballot.slips.printing import slip_sheets
 
-bp = Blueprint("team", __name__, url_prefix="/evaluations/<int:evaluation_id>")
+bp = Blueprint("team", __name__)
+#: Every page of one evaluation lives under its id.
+ONE = "/evaluations/<int:evaluation_id>"
 
 
-@bp.get("/")
+@bp.get(ONE + "/")
 @require(*READERS)
 def dashboard(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
@@ -53,7 +65,7 @@ def dashboard(evaluation_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/screen")
+@bp.get(ONE + "/screen")
 @require(*READERS)
 def screen(evaluation_id: int) -> ResponseReturnValue:
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
@@ -66,7 +78,7 @@ def screen(evaluation_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/open")
+@bp.post(ONE + "/open")
 @require(*EDITORS)
 def open_(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_to_change(evaluation_id)
@@ -77,7 +89,7 @@ def open_(evaluation_id: int) -> ResponseReturnValue:
     return redirect(url_for("team.dashboard", evaluation_id=evaluation_id), code=303)
 
 
-@bp.post("/close")
+@bp.post(ONE + "/close")
 @require(*EDITORS)
 def close(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id, EDITORS)
@@ -94,7 +106,7 @@ def close(evaluation_id: int) -> ResponseReturnValue:
     return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
 
 
-@bp.get("/slips")
+@bp.get(ONE + "/slips")
 @require(*EDITORS)
 def slips_form(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id, EDITORS)
@@ -102,7 +114,7 @@ def slips_form(evaluation_id: int) -> ResponseReturnValue:
                            turnout=turnout(get_session(), evaluation))
 
 
-@bp.post("/slips")
+@bp.post(ONE + "/slips")
 @require(*EDITORS)
 def slips_issue(evaluation_id: int) -> ResponseReturnValue:
     """Issue N slips and show them for printing: the only time their codes are shown."""
@@ -123,7 +135,7 @@ def slips_issue(evaluation_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/results")
+@bp.get(ONE + "/results")
 @require(*READERS)
 def results_page(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
@@ -155,7 +167,7 @@ def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int 
     ), status
 
 
-@bp.post("/results/publish")
+@bp.post(ONE + "/results/publish")
 @require(*EDITORS)
 def publish(evaluation_id: int) -> ResponseReturnValue:
     """The team's recorded decision (reason, author) to publish counts below the floor."""
@@ -175,3 +187,21 @@ def publish(evaluation_id: int) -> ResponseReturnValue:
             pass
         return render_error(409, _("无法公开票数"), str(error))
     return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
+
+
+@bp.post("/assessments/<int:assessment_id>/evaluations")
+@require(*EDITORS)
+def new_evaluation(assessment_id: int) -> ResponseReturnValue:
+    """A draft evaluation over the roster: the meeting or the interviews (A11.3)."""
+    assessment = assessment_to_change(assessment_id)
+    form = StartEvaluationForm(request.form, members=len(assessment.members))
+    try:
+        if not form.validate():
+            raise SetupError(form.problems())
+        evaluation = start_evaluation(get_session(), assessment, Kind(form.kind.data),
+                                      excellent_cap=form.excellent_cap.data,
+                                      closes_at=form.closes_at.data, actor=current_user())
+    except Refusal as error:  # the form, the roster, the lock or the evaluation service
+        return roster_page(assessment, 422, evaluation_problems=error.lines(),
+                            evaluation_form=request.form)
+    return redirect(url_for("team.dashboard", evaluation_id=evaluation.id), code=303)

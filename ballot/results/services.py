@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.assessments.models import Assessment, County, Member, Stage
+from ballot.assessments.ranking import ranking_for
 from ballot.assessments.services import LockedError, ensure_decisions_open, ensure_inputs_open
 from ballot.audit.services import record
 from ballot.errors import Refusal
@@ -27,7 +28,6 @@ from ballot.scores.models import CountyLeaderScore, CountyScore, MemberScore, Sc
 from tally import (
     COMPONENTS,
     DECISION_KINDS,
-    DEFAULT_RULES,
     AssessmentInput,
     AssessmentResult,
     Grade,
@@ -39,14 +39,12 @@ from tally import (
     VoteCounts,
     admit_decision,
     apply_decisions,
-    county_ranking,
     member_veto,
     publish,
     score_assessment,
 )
 from tally import PROMOTION_BASES as PROMOTION_BASES  # for ballot.results.views
 from tally import Refusal as Inadmissible  # why tally.admit_decision refuses a decision
-from tally import competition_rank as competition_rank  # for ballot.scores.county_services
 
 #: Flag of an amended grade, added here on top of the tally's and those of ``tally.decisions``
 #: (ballot/results/labels.py names them all).
@@ -106,26 +104,6 @@ class Summary:
 def rules_for(assessment: Assessment) -> Rules:
     """The assessment's rules: SPEC defaults with its own decimals."""
     return Rules(decimals=assessment.decimals)
-
-
-def ranking_for(session: Session, county_id: int, year: int,
-                rules: Rules = DEFAULT_RULES) -> Ranking | None:
-    """A13: the county's place among the city's counties by P this year and last year, from
-    the P scores on record (the rule is ``tally.ranking.county_ranking``).
-
-    None until every county of the city has P this year or when the county had no P last year.
-    """
-    def scores(of_year: int) -> dict[int, Decimal]:
-        rows = session.execute(
-            select(CountyScore.county_id, CountyScore.performance).where(
-                CountyScore.year == of_year, CountyScore.performance.is_not(None)
-            )
-        )
-        return {county: Decimal(value) for county, value in rows if value is not None}
-
-    current, previous = scores(year), scores(year - 1)
-    city = set(session.scalars(select(County.id)))
-    return county_ranking(county_id, current, previous, city, rules)
 
 
 def effective_decisions(session: Session, assessment: Assessment) -> dict[int, dict[str, Decision]]:

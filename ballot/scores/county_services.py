@@ -16,13 +16,13 @@ from ballot.accounts.access import may_see_county
 from ballot.accounts.models import User
 from ballot.assessments.imports import TableError, read_table
 from ballot.assessments.models import Assessment, County
+from ballot.assessments.ranking import performance_by_county
 from ballot.audit.services import record
-from ballot.clock import beijing_year
 from ballot.errors import Refusal
 from ballot.parsing import has_control
 from ballot.scores.models import CountyScore
 from ballot.scores.reading import ScoreProblem, read_score, shown, stored
-from tally import DEFAULT_RULES, Ranking, Rules, competition_rank, county_ranking, excellent_ratio
+from tally import DEFAULT_RULES, competition_rank, county_ranking, excellent_ratio
 
 #: The two county scores, by column, with the template's heading.
 SCORE_HEADINGS = {"performance": "实绩考核得分", "target": "目标管理得分"}
@@ -40,9 +40,6 @@ PT_HEADINGS = {"county": "县区", **SCORE_HEADINGS}
 MAX_PT_ROWS = 200
 MAX_COUNTY_NAME = 60
 
-#: The current year in Beijing, the page's default year (kept under this name for
-#: ``ballot.assessments.views``; new code calls ``ballot.clock.beijing_year``).
-this_year = beijing_year
 
 
 class CountyScoreError(Refusal):
@@ -113,25 +110,8 @@ class CountyLine:
     ratio: Decimal | None
 
 
-def _performance(session: Session, year: int) -> dict[int, Decimal]:
-    """P of every county that has it for the year (stored decimal text, read back)."""
-    rows = session.execute(select(CountyScore.county_id, CountyScore.performance).where(
-        CountyScore.year == year, CountyScore.performance.is_not(None)))
-    return {county_id: Decimal(value) for county_id, value in rows if value is not None}
-
-
 def _locked(assessment: Assessment | None) -> bool:
     return assessment is not None and not assessment.inputs_open
-
-
-def ranking_for(session: Session, county_id: int, year: int,
-                rules: Rules = DEFAULT_RULES) -> Ranking | None:
-    """A13: the county's place among the city's counties by P this year and last year (the
-    rule is ``tally.ranking.county_ranking``); None until every county has P this year or when
-    the county had no P last year."""
-    city = set(session.scalars(select(County.id)))
-    return county_ranking(county_id, _performance(session, year),
-                          _performance(session, year - 1), city, rules)
 
 
 def county_lines(session: Session, year: int) -> list[CountyLine]:
@@ -142,7 +122,7 @@ def county_lines(session: Session, year: int) -> list[CountyLine]:
         select(CountyScore).where(CountyScore.year == year))}
     assessments = {a.county_id: a for a in session.scalars(
         select(Assessment).where(Assessment.year == year))}
-    current, previous = _performance(session, year), _performance(session, year - 1)
+    current, previous = performance_by_county(session, year), performance_by_county(session, year - 1)
     city = {county.id for county in counties}
     lines = []
     for county in counties:
@@ -292,7 +272,3 @@ def template_rows(session: Session, year: int) -> list[list[object]]:
             for line in county_lines(session, year)]
 
 
-def a13_ratio(session: Session, county_id: int, year: int) -> tuple[Decimal, str]:
-    """The Excellent ratio A13 gives the county for the year by the default rules, with its
-    basis ("raised", "lowered" or "base" when the county is not ranked both years)."""
-    return excellent_ratio(ranking_for(session, county_id, year), DEFAULT_RULES)
