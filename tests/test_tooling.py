@@ -66,31 +66,25 @@ def _run(project: Path, **env: str) -> tuple[int, list[str]]:
 
 
 def test_ruff_and_mypy_run_before_the_suite(project: Path) -> None:
-    code, calls = _run(project, BALLOT_TYPECHECK="1")
+    code, calls = _run(project)
     assert code == 0
     assert calls == ["ruff check .", "mypy ", "python -m pytest -n auto -k voting"]
 
 
-def test_mypy_can_be_left_out(project: Path) -> None:
-    code, calls = _run(project, BALLOT_TYPECHECK="0")
-    assert code == 0
-    assert calls == ["ruff check .", "python -m pytest -n auto -k voting"]
-
-
 def test_a_lint_error_fails_the_run_before_the_suite(project: Path) -> None:
-    code, calls = _run(project, BALLOT_TYPECHECK="1", FAKE_EXIT_RUFF="1")
+    code, calls = _run(project, FAKE_EXIT_RUFF="1")
     assert code != 0
     assert calls == ["ruff check ."]
 
 
 def test_a_type_error_fails_the_run_before_the_suite(project: Path) -> None:
-    code, calls = _run(project, BALLOT_TYPECHECK="1", FAKE_EXIT_MYPY="1")
+    code, calls = _run(project, FAKE_EXIT_MYPY="1")
     assert code != 0
     assert calls == ["ruff check .", "mypy "]
 
 
 def test_a_failing_suite_fails_the_run(project: Path) -> None:
-    code, _calls = _run(project, BALLOT_TYPECHECK="1", FAKE_EXIT_PYTHON="1")
+    code, _calls = _run(project, FAKE_EXIT_PYTHON="1")
     assert code == 1
 
 
