@@ -127,29 +127,35 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
 
 
 def _blueprints() -> list[Blueprint]:
-    from ballot.accounts.admin_views import bp as users
+    """One blueprint per feature package, named after it; a package's view modules all add
+    their routes to it (accounts: sign-in and the admin's accounts pages; scores: scorers,
+    the city's P/T page and the scorers' sheets)."""
+    from ballot.accounts import admin_views  # noqa: F401  (routes on accounts.views.bp)
     from ballot.accounts.views import bp as accounts
-    from ballot.assessments.views import bp as setup
+    from ballot.assessments.views import bp as assessments
     from ballot.audit.views import bp as audit
     from ballot.box.views import bp as box
-    from ballot.evaluations.views import bp as team
+    from ballot.evaluations.views import bp as evaluations
     from ballot.paper.views import bp as paper
     from ballot.reports.views import bp as reports
     from ballot.results.views import bp as results
-    from ballot.scores.pt_views import bp as pt
-    from ballot.scores.sheet_views import bp as sheet
-    from ballot.scores.views import bp as scores
+    from ballot.scores import bp as scores
+    from ballot.scores import pt_views, sheet_views, views  # noqa: F401  (routes on scores.bp)
     from ballot.voting.views import bp as voting
     from ballot.workspace.views import bp as workspace
 
-    return [voting, accounts, workspace, team, paper, setup, pt, scores, sheet, results,
-            reports, audit, users, box]
+    return [voting, accounts, workspace, evaluations, paper, assessments, scores, results,
+            reports, audit, box]
+
+
+#: The scorers' own pages, reached by a private link: small bodies, like the voter's.
+SHEET_ENDPOINTS = frozenset({"scores.open_sheet", "scores.sheet"})
 
 
 def _voter_bodies_are_small() -> None:
     """A ballot is a few KiB; anything over VOTER_MAX_BYTES on a voter or sheet page is refused."""
     endpoint = request.endpoint or ""
-    if endpoint.startswith(("voting.", "sheet.")):
+    if endpoint.startswith("voting.") or endpoint in SHEET_ENDPOINTS:
         request.max_content_length = current_app.config["VOTER_MAX_BYTES"]
 
 

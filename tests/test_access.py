@@ -12,9 +12,9 @@ from tests.conftest import csrf_token, make_user, sign_in
 
 #: Endpoints anyone may reach: the anonymous voter, the scorer's personal link, sign-in, and
 #: the public box page the team hands out after close (its download included).
-PUBLIC_PREFIXES = ("voting.", "sheet.")
+PUBLIC_PREFIXES = ("voting.",)
 PUBLIC = {"static", "accounts.sign_in", "accounts.sign_out", "box.public_page",
-          "box.public_download"}
+          "box.public_download", "scores.open_sheet", "scores.sheet"}
 SAMPLE_ARGS = {"int": 1, "default": "x", "path": "x"}
 
 

@@ -205,7 +205,7 @@ def test_the_roster_import_keeps_last_years_grades_and_is_audited_like_the_page(
     from ballot.assessments.models import Member
     from ballot.assessments.services import RosterRow, find_or_create_assessment, import_roster
     from ballot.db import get_session
-    from tests.setup.conftest import audit_entries
+    from tests.assessments.conftest import audit_entries
 
     with app.app_context():
         db = get_session()

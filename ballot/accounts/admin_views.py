@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -16,10 +16,9 @@ from ballot.accounts.access import current_user, require
 from ballot.accounts.forms import AccountForm, ActiveForm, CountiesForm, PasswordForm
 from ballot.accounts.models import Role, User
 from ballot.accounts.services import AccountError
+from ballot.accounts.views import bp  # this package's one blueprint
 from ballot.assessments.models import County
 from ballot.db import get_session
-
-bp = Blueprint("users", __name__)
 
 
 def _page(error: str | None = None, status: int = 200,
@@ -27,7 +26,7 @@ def _page(error: str | None = None, status: int = 200,
     db = get_session()
     users = db.scalars(select(User).order_by(User.username)).all()
     counties = db.scalars(select(County).order_by(County.name)).all()
-    return render_template("users/index.html", users=users, counties=counties, error=error,
+    return render_template("accounts/users.html", users=users, counties=counties, error=error,
                            form=form or {}, roles=[r.value for r in Role]), status
 
 
@@ -45,20 +44,20 @@ def _actor() -> User:
 
 
 def _done() -> ResponseReturnValue:
-    return redirect(url_for("users.index"), 303)
+    return redirect(url_for("accounts.users"), 303)
 
 
 def _failed(problem: object, form: Mapping[str, str] | None = None) -> ResponseReturnValue:
     return _page(str(problem), 400, form)
 
 
-@bp.get("/users")
+@bp.get("/users", endpoint="users")
 @require(Role.ADMIN)
 def index() -> ResponseReturnValue:
     return _page()
 
 
-@bp.post("/users")
+@bp.post("/users", endpoint="create_user")
 @require(Role.ADMIN)
 def create() -> ResponseReturnValue:
     form = AccountForm(request.form)
@@ -102,7 +101,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     return _done()
 
 
-@bp.post("/users/<int:user_id>/counties")
+@bp.post("/users/<int:user_id>/counties", endpoint="set_counties")
 @require(Role.ADMIN)
 def counties(user_id: int) -> ResponseReturnValue:
     form = CountiesForm(request.form)

@@ -37,7 +37,7 @@ from ballot.clock import beijing_year
 from ballot.db import get_session
 from ballot.evaluations.models import Evaluation
 
-bp = Blueprint("setup", __name__)
+bp = Blueprint("assessments", __name__)
 
 #: Why A13 gives a county its Excellent ratio (shown next to the settings).
 BASIS_LABELS = {"raised": _l("两年名次靠前，上调"), "lowered": _l("两年名次在后两位，下调"),
@@ -67,7 +67,7 @@ def new_assessment() -> ResponseReturnValue:
     counties = db.scalars(query).all()
     shown = {"county_id": "", "new_county": "", "year": str(beijing_year())}
     if request.method != "POST":
-        return render_template("setup/new_assessment.html", counties=counties, form=shown,
+        return render_template("assessments/new_assessment.html", counties=counties, form=shown,
                                problems=[], limited=allowed is not None)
     form = NewAssessmentForm(request.form)
     shown = {"county_id": form.county_id.raw, "new_county": form.new_county.data or "",
@@ -80,7 +80,7 @@ def new_assessment() -> ResponseReturnValue:
                                        year=form.year.data, allowed_county_ids=allowed,
                                        actor=user)
     except SetupError as error:
-        return render_template("setup/new_assessment.html", counties=counties, form=shown,
+        return render_template("assessments/new_assessment.html", counties=counties, form=shown,
                                problems=error.lines(), limited=allowed is not None), 422
     return redirect(url_for("workspace.assessment", assessment_id=assessment.id), code=303)
 
@@ -93,7 +93,7 @@ def roster_page(assessment: Assessment, status: int = 200, **errors: Any) -> Res
                              .order_by(Evaluation.id)).all()
     ratio, basis = a13_ratio(db, assessment.county_id, assessment.year)
     page = render_template(
-        "setup/roster.html",
+        "assessments/roster.html",
         assessment=assessment,
         can_edit=user.role in EDITORS,
         roster_locked=roster_locked_reason(db, assessment),
@@ -129,7 +129,7 @@ def upload_roster(assessment_id: int) -> ResponseReturnValue:
     except RosterError as error:
         return roster_page(assessment, 422, roster_problems=error.lines())
     flash(_("名单已导入：共 %(n)s 人。", n=len(rows)), "ok")
-    return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
+    return redirect(url_for("assessments.roster", assessment_id=assessment_id), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/settings")
@@ -148,7 +148,7 @@ def settings(assessment_id: int) -> ResponseReturnValue:
         return roster_page(assessment, 422, settings_problems=error.lines(),
                             settings_form=request.form)
     flash(_("设置已保存。") if changed else _("设置没有变化。"), "ok")
-    return redirect(url_for("setup.roster", assessment_id=assessment_id), code=303)
+    return redirect(url_for("assessments.roster", assessment_id=assessment_id), code=303)
 
 
 @bp.get("/assessments/roster-template.<fmt>")

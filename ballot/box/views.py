@@ -82,7 +82,7 @@ def download(evaluation_id: int) -> ResponseReturnValue:
 
 
 def _back_to_results(evaluation_id: int) -> ResponseReturnValue:
-    return redirect(url_for("team.results_page", evaluation_id=evaluation_id) + "#box", code=303)
+    return redirect(url_for("evaluations.results_page", evaluation_id=evaluation_id) + "#box", code=303)
 
 
 @bp.post("/evaluations/<int:evaluation_id>/box/link")

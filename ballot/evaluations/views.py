@@ -45,7 +45,7 @@ from ballot.evaluations.services import (
 )
 from ballot.slips.printing import slip_sheets
 
-bp = Blueprint("team", __name__)
+bp = Blueprint("evaluations", __name__)
 #: Every page of one evaluation lives under its id.
 ONE = "/evaluations/<int:evaluation_id>"
 
@@ -56,7 +56,7 @@ def dashboard(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id)
     slips = turnout(get_session(), evaluation)
     return render_template(
-        "team/dashboard.html",
+        "evaluations/dashboard.html",
         evaluation=evaluation,
         turnout=slips,
         shortfall=below_floor(evaluation, slips.issued),
@@ -71,7 +71,7 @@ def screen(evaluation_id: int) -> ResponseReturnValue:
     """The projector page: big numbers and a bar, refreshing itself without JavaScript."""
     evaluation = evaluation_for(evaluation_id)
     return render_template(
-        "team/screen.html",
+        "evaluations/screen.html",
         evaluation=evaluation,
         turnout=turnout(get_session(), evaluation),
         refresh=current_app.config["TURNOUT_REFRESH_SECONDS"],
@@ -86,7 +86,7 @@ def open_(evaluation_id: int) -> ResponseReturnValue:
         open_evaluation(get_session(), evaluation, actor=current_user())
     except EvaluationError as error:
         return render_error(409, _("无法开始测评"), str(error))
-    return redirect(url_for("team.dashboard", evaluation_id=evaluation_id), code=303)
+    return redirect(url_for("evaluations.dashboard", evaluation_id=evaluation_id), code=303)
 
 
 @bp.post(ONE + "/close")
@@ -103,14 +103,14 @@ def close(evaluation_id: int) -> ResponseReturnValue:
             "请检查服务器的密钥目录（BALLOT_BOX_KEY_DIR）是否完整，并联系系统管理员。"))
     if not closed:
         return render_error(409, _("无法结束测评"), _("只有进行中的测评可以结束。"))
-    return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
+    return redirect(url_for("evaluations.results_page", evaluation_id=evaluation_id), code=303)
 
 
 @bp.get(ONE + "/slips")
 @require(*EDITORS)
 def slips_form(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_for(evaluation_id, EDITORS)
-    return render_template("team/slips_form.html", evaluation=evaluation, error=None,
+    return render_template("evaluations/slips_form.html", evaluation=evaluation, error=None,
                            turnout=turnout(get_session(), evaluation))
 
 
@@ -127,7 +127,7 @@ def slips_issue(evaluation_id: int) -> ResponseReturnValue:
         credentials = issue_slips(db, evaluation, form.count.data,
                                   current_app.config["CREDENTIAL_KEY"], actor=current_user())
     except EvaluationError as error:
-        return render_template("team/slips_form.html", evaluation=evaluation, error=str(error),
+        return render_template("evaluations/slips_form.html", evaluation=evaluation, error=str(error),
                                turnout=turnout(db, evaluation)), 422
     base_url = current_app.config["BASE_URL"] or request.host_url
     return render_template(
@@ -146,13 +146,13 @@ def results_page(evaluation_id: int) -> ResponseReturnValue:
         return _withheld_page(evaluation, refusal)
     except EvaluationError:
         return render_template(
-            "team/results_hidden.html", evaluation=evaluation, turnout=turnout(db, evaluation)
+            "evaluations/results_hidden.html", evaluation=evaluation, turnout=turnout(db, evaluation)
         ), 403
     decision = publication(db, evaluation)
     if decision is not None:
-        return render_template("team/results_published.html", evaluation=evaluation, rows=rows,
+        return render_template("evaluations/results_published.html", evaluation=evaluation, rows=rows,
                                publication=decision)
-    return render_template("team/results.html", evaluation=evaluation, rows=rows)
+    return render_template("evaluations/results.html", evaluation=evaluation, rows=rows)
 
 
 def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int = 200,
@@ -161,7 +161,7 @@ def _withheld_page(evaluation: Evaluation, refusal: CountsWithheld, status: int 
     "anonymity floor")."""
     user = current_user()
     return render_template(
-        "team/results_withheld.html", evaluation=evaluation, valid=refusal.valid,
+        "evaluations/results_withheld.html", evaluation=evaluation, valid=refusal.valid,
         floor=refusal.floor, can_publish=user is not None and user.role in EDITORS,
         problem=problem, reason=reason,
     ), status
@@ -186,7 +186,7 @@ def publish(evaluation_id: int) -> ResponseReturnValue:
         except EvaluationError:
             pass
         return render_error(409, _("无法公开票数"), str(error))
-    return redirect(url_for("team.results_page", evaluation_id=evaluation_id), code=303)
+    return redirect(url_for("evaluations.results_page", evaluation_id=evaluation_id), code=303)
 
 
 @bp.post("/assessments/<int:assessment_id>/evaluations")
@@ -204,4 +204,4 @@ def new_evaluation(assessment_id: int) -> ResponseReturnValue:
     except Refusal as error:  # the form, the roster, the lock or the evaluation service
         return roster_page(assessment, 422, evaluation_problems=error.lines(),
                             evaluation_form=request.form)
-    return redirect(url_for("team.dashboard", evaluation_id=evaluation.id), code=303)
+    return redirect(url_for("evaluations.dashboard", evaluation_id=evaluation.id), code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from ballot.accounts.access import EDITORS, READERS, current_user, may_see_count
 from ballot.assessments.imports import MIMETYPES, write_table
 from ballot.clock import beijing_year
 from ballot.db import get_session
+from ballot.scores import bp  # this package's one blueprint
 from ballot.scores.county_services import (
     PT_HEADINGS,
     CountyScoreError,
@@ -26,7 +27,7 @@ from ballot.scores.county_services import (
 from ballot.scores.forms import CountyForm, ImportForm, PTForm, YearForm
 from tally import DEFAULT_RULES
 
-bp = Blueprint("pt", __name__, url_prefix="/county-scores")
+PAGE = "/county-scores"
 
 #: The A13 outcome for a county (default rules).
 BASIS_LABELS = {"raised": _l("上调"), "lowered": _l("下调"), "base": _l("一般")}
@@ -37,7 +38,7 @@ def _page(year: int, status: int = 200, **extra: Any) -> ResponseReturnValue:
     assert user is not None
     lines = county_lines(get_session(), year)
     page = render_template(
-        "pt/county_scores.html",
+        "scores/county_scores.html",
         year=year,
         lines=lines,
         can_edit=user.role in EDITORS,
@@ -59,10 +60,10 @@ def _bad_year(form: YearForm) -> ResponseReturnValue:
 
 
 def _back(year: int) -> ResponseReturnValue:
-    return redirect(url_for("pt.county_scores", year=year), code=303)
+    return redirect(url_for("scores.county_scores", year=year), code=303)
 
 
-@bp.get("")
+@bp.get(PAGE)
 @require(*READERS)
 def county_scores() -> ResponseReturnValue:
     """Every county's P and T for the year, with the A13 places and ratios."""
@@ -74,7 +75,7 @@ def county_scores() -> ResponseReturnValue:
     return _page(form.year.data)
 
 
-@bp.post("/save")
+@bp.post(PAGE + "/save", endpoint="save_county_scores")
 @require(*EDITORS)
 def save() -> ResponseReturnValue:
     """Save the whole typed table, all or nothing."""
@@ -94,7 +95,7 @@ def save() -> ResponseReturnValue:
     return _back(year)
 
 
-@bp.post("/import")
+@bp.post(PAGE + "/import", endpoint="import_county_scores")
 @require(*EDITORS)
 def import_() -> ResponseReturnValue:
     """Import P and/or T of the year's counties from one XLSX or CSV file, all or nothing."""
@@ -116,7 +117,7 @@ def import_() -> ResponseReturnValue:
     return _back(year)
 
 
-@bp.post("/counties", endpoint="add_county")
+@bp.post(PAGE + "/counties", endpoint="add_county")
 @require(*EDITORS)
 def add_county_() -> ResponseReturnValue:
     """Add a county so that imports and new assessments know it."""
@@ -136,7 +137,7 @@ def add_county_() -> ResponseReturnValue:
     return _back(year)
 
 
-@bp.get("/template.<fmt>")
+@bp.get(PAGE + "/template.<fmt>", endpoint="county_scores_template")
 @require(*READERS)
 def template(fmt: str) -> ResponseReturnValue:
     """The import file for the year: every county, with its scores so far."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -28,6 +27,7 @@ from ballot.accounts.models import Role
 from ballot.assessments.services import LockedError
 from ballot.clock import to_beijing
 from ballot.db import get_session
+from ballot.scores import bp  # this package's one blueprint
 from ballot.scores.forms import SheetForm
 from ballot.scores.models import Scorer
 from ballot.scores.services import (
@@ -42,8 +42,6 @@ from ballot.scores.services import (
     submit_sheet,
 )
 from ballot.scores.sheet_labels import SCORER_KIND_LABELS, SHEET_SOURCE_LABELS
-
-bp = Blueprint("sheet", __name__)
 
 #: Session keys: the token of the link that was opened, or the scorer an account chose.
 TOKEN_KEY = "sheet_token"
@@ -91,7 +89,7 @@ def _current_scorer() -> Scorer | LinkProblem:
 def _page(scorer: Scorer, values: dict[str, str], errors: dict[str, str], status: int = 200,
           locked_now: bool = False) -> ResponseReturnValue:
     return render_template(
-        "sheet/form.html", scorer=scorer, assessment=scorer.assessment,
+        "scores/sheet_form.html", scorer=scorer, assessment=scorer.assessment,
         members=sheet_members(scorer), values=values, errors=errors,
         locked=locked_now or not scorer.assessment.inputs_open,
         saved=request.args.get("saved") == "1",
@@ -101,7 +99,7 @@ def _page(scorer: Scorer, values: dict[str, str], errors: dict[str, str], status
     ), status
 
 
-@bp.get("/sheet/<path:token>", endpoint="open")
+@bp.get("/sheet/<path:token>", endpoint="open_sheet")
 def open_link(token: str) -> ResponseReturnValue:
     """The personal link: check the token, keep it in the session, go to the sheet (303) so
     the token leaves the address bar, the history and any referrer."""
@@ -111,10 +109,10 @@ def open_link(token: str) -> ResponseReturnValue:
         return _problem(problem)
     session.pop(ACCOUNT_KEY, None)
     session[TOKEN_KEY] = token
-    return redirect(url_for("sheet.form"), code=303)
+    return redirect(url_for("scores.sheet"), code=303)
 
 
-@bp.route("/sheet", methods=["GET", "POST"])
+@bp.route("/sheet", methods=["GET", "POST"], endpoint="sheet")
 def form() -> ResponseReturnValue:
     """The sheet: fill in, sign, submit; correct until the team locks the inputs, then
     read-only. A refused sheet answers 4xx, so the unit of work stores nothing of it."""
@@ -135,10 +133,10 @@ def form() -> ResponseReturnValue:
         return _page(scorer, sheet_scores(db, scorer), {}, 409, locked_now=True)
     except LinkProblem as problem:
         return _problem(problem)
-    return redirect(url_for("sheet.form", saved=1), code=303)
+    return redirect(url_for("scores.sheet", saved=1), code=303)
 
 
-@bp.get("/sheets")
+@bp.get("/sheets", endpoint="my_sheets")
 @require(Role.SCORER)
 def mine() -> ResponseReturnValue:
     """A scorer account's sheets (the same sheets as their personal links)."""
@@ -148,11 +146,11 @@ def mine() -> ResponseReturnValue:
         select(Scorer).where(Scorer.user_id == user.id, Scorer.withdrawn.is_(False))
         .order_by(Scorer.id)
     ).all()
-    return render_template("sheet/mine.html", scorers=scorers, format_time=format_time,
+    return render_template("scores/sheet_mine.html", scorers=scorers, format_time=format_time,
                            SCORER_KIND_LABELS=SCORER_KIND_LABELS)
 
 
-@bp.get("/sheets/<int:scorer_id>")
+@bp.get("/sheets/<int:scorer_id>", endpoint="open_my_sheet")
 @require(Role.SCORER)
 def open_mine(scorer_id: int) -> ResponseReturnValue:
     """Open one of the account's sheets in this session, then show it (303)."""
@@ -162,4 +160,4 @@ def open_mine(scorer_id: int) -> ResponseReturnValue:
         abort(404)
     session.pop(TOKEN_KEY, None)
     session[ACCOUNT_KEY] = scorer.id
-    return redirect(url_for("sheet.form"), code=303)
+    return redirect(url_for("scores.sheet"), code=303)

@@ -3,7 +3,7 @@ scorer and show their personal link once, enter a paper sheet, withdraw, lock th
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask import redirect as _redirect
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -21,6 +21,7 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import LockedError, ensure_inputs_open
 from ballot.db import get_session
 from ballot.errors import Refusal
+from ballot.scores import bp  # this package's one blueprint
 from ballot.scores.forms import ReasonForm, ScorerForm, SheetForm
 from ballot.scores.models import Scorer
 from ballot.scores.services import (
@@ -45,7 +46,8 @@ from ballot.scores.sheet_labels import SCORER_KIND_LABELS, SHEET_SOURCE_LABELS
 from ballot.scores.sheet_views import format_time
 from ballot.slips.printing import qr_svg
 
-bp = Blueprint("scores", __name__, url_prefix="/assessments/<int:assessment_id>")
+#: The pages of one assessment's scorers live under it.
+ONE = "/assessments/<int:assessment_id>"
 
 
 def _locked_message() -> str:
@@ -104,14 +106,14 @@ def _link_page(assessment: Assessment, link: NewLink) -> ResponseReturnValue:
     return page, 200, {"Cache-Control": "no-store"}
 
 
-@bp.get("/scorers")
+@bp.get(ONE + "/scorers")
 @require(*READERS)
 def scorers(assessment_id: int) -> ResponseReturnValue:
     """Who scores L and H, and where each sheet stands (A8.3, A8.4)."""
     return _scorers_page(assessment_for(assessment_id))
 
 
-@bp.post("/scorers")
+@bp.post(ONE + "/scorers")
 @require(*EDITORS)
 def add(assessment_id: int) -> ResponseReturnValue:
     """Add a scorer and show their personal link once."""
@@ -129,7 +131,7 @@ def add(assessment_id: int) -> ResponseReturnValue:
     return _link_page(assessment, link)
 
 
-@bp.post("/scorers/<int:scorer_id>/link")
+@bp.post(ONE + "/scorers/<int:scorer_id>/link")
 @require(*EDITORS)
 def new_link(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """A new personal link for the scorer; the old link stops working."""
@@ -142,7 +144,7 @@ def new_link(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     return _link_page(assessment, link)
 
 
-@bp.route("/scorers/<int:scorer_id>/paper", methods=["GET", "POST"])
+@bp.route(ONE + "/scorers/<int:scorer_id>/paper", methods=["GET", "POST"])
 @require(*EDITORS)
 def paper(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """Type in a sheet the scorer signed on paper (recorded as a paper sheet, with who entered
@@ -174,7 +176,7 @@ def paper(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     return _back(assessment_id)
 
 
-@bp.post("/scorers/<int:scorer_id>/withdraw")
+@bp.post(ONE + "/scorers/<int:scorer_id>/withdraw")
 @require(*EDITORS)
 def withdraw(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     """Withdraw a scorer (e.g. added by mistake), with a reason; their sheet stops counting."""
@@ -190,7 +192,7 @@ def withdraw(assessment_id: int, scorer_id: int) -> ResponseReturnValue:
     return _back(assessment_id)
 
 
-@bp.post("/lock")
+@bp.post(ONE + "/lock")
 @require(*EDITORS)
 def lock(assessment_id: int) -> ResponseReturnValue:
     """Lock P, T, L, H and the roster (before the team proposes grades, A15)."""
@@ -204,7 +206,7 @@ def lock(assessment_id: int) -> ResponseReturnValue:
     return _back(assessment_id)
 
 
-@bp.post("/unlock")
+@bp.post(ONE + "/unlock")
 @require(Role.ADMIN)
 def unlock(assessment_id: int) -> ResponseReturnValue:
     """An admin reopens the inputs, with a required reason, while still in setup."""

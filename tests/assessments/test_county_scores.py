@@ -15,7 +15,7 @@ from ballot.assessments.models import Assessment, County
 from ballot.db import get_session
 from ballot.scores.county_services import county_lines
 from ballot.scores.models import CountyScore
-from tests.setup.conftest import (
+from tests.assessments.conftest import (
     audit_count,
     audit_entries,
     csv_bytes,

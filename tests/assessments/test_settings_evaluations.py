@@ -10,7 +10,7 @@ from ballot.assessments.models import Assessment
 from ballot.assessments.services import RosterRow, import_roster
 from ballot.db import get_session
 from ballot.evaluations.models import Evaluation
-from tests.setup.conftest import audit_count, audit_entries, post
+from tests.assessments.conftest import audit_count, audit_entries, post
 
 GOOD = {"other_cadres_count": "6", "other_cadres_excellent": "1", "quota_ratio": "18%",
         "quota_reason": "连续两年实绩靠前", "excellent_cap": "2", "decimals": "2"}

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ballot.accounts.models import Role
 from ballot.assessments.models import Assessment, County
 from ballot.db import get_session
-from tests.setup.conftest import audit_count, audit_entries, post, signed_in
+from tests.assessments.conftest import audit_count, audit_entries, post, signed_in
 
 
 def _assessments(app) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]

@@ -12,8 +12,8 @@ from ballot.assessments.models import Assessment, Member
 from ballot.db import get_session
 from ballot.evaluations.models import Kind
 from ballot.evaluations.services import create_evaluation
+from tests.assessments.conftest import audit_count, audit_entries, csv_bytes, upload, xlsx
 from tests.conftest import csrf_token
-from tests.setup.conftest import audit_count, audit_entries, csv_bytes, upload, xlsx
 
 HEAD = ["姓名", "职务", "分管工作", "排序"]
 GOOD = [HEAD, ["王建国", "县委副书记", "党建", 2], ["李秀兰", "常务副县长", "财政", 1]]
@@ -171,7 +171,7 @@ def test_the_template_imports_as_it_is(app, team, assessment_id):
 def test_the_roster_and_settings_are_fixed_once_the_results_are_in_the_approval_chain(
         app, team, assessment_id):
     from ballot.assessments.models import Stage
-    from tests.setup.conftest import post
+    from tests.assessments.conftest import post
 
     with app.app_context():
         db = get_session()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ballot.accounts.models import Role
-from tests.setup.conftest import post
+from tests.assessments.conftest import post
 
 CHANGES = [
     ("/assessments/new", {"county_id": "", "new_county": "新县", "year": "2026"}),
