@@ -143,8 +143,11 @@ def test_close_due_reports_what_it_closed(runner, app, make_evaluation):
 
     past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=5)
     setup = make_evaluation(closes_at=past)
+    turnout = runner.invoke(args=["turnout", str(setup.evaluation_id)])
+    assert turnout.exit_code == 0 and turnout.output.startswith("closing: 0 of 5 slips used")
     result = runner.invoke(args=["close-due"])
     assert f"evaluation {setup.evaluation_id} closed at its closing time" in result.output
+    assert runner.invoke(args=["turnout", str(setup.evaluation_id)]).output.startswith("closed:")
 
 
 def _members(app, county: str = "武都区") -> list[tuple[str, str | None]]:
