@@ -88,7 +88,30 @@ def _free_port() -> int:
 def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
             workers: int | None = None, threads: int | None = None) -> Iterator[Server]:
     """Run gunicorn on a loopback port until the block ends; the database must be migrated."""
-    port = _free_port()
+    for _attempt in range(5):
+        port = _free_port()
+        started = _start(app, port, database_url, workdir, credential_key, workers, threads)
+        if started is not None:
+            break
+    else:
+        raise RuntimeError("gunicorn could not bind a free port in 5 attempts")
+    process, url, access_log, error_log = started
+    try:
+        yield Server(url, process.pid, access_log, error_log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _start(app: str, port: int, database_url: str, workdir: Path, credential_key: str,
+           workers: int | None, threads: int | None
+           ) -> tuple[subprocess.Popen[bytes], str, Path, Path] | None:
+    """Start gunicorn on ``port``; None when it could not bind it (another process took the
+    port between ``_free_port`` and gunicorn's bind: pick another)."""
     url = f"http://127.0.0.1:{port}"
     name = f"{app.split(':')[0].rsplit('.', 1)[-1]}-{port}"
     access_log, error_log = workdir / f"{name}-access.log", workdir / f"{name}-error.log"
@@ -117,22 +140,19 @@ def running(app: str, database_url: str, workdir: Path, *, credential_key: str,
         [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), app],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                log = error_log.read_text() if error_log.exists() else ""
-                raise RuntimeError(f"gunicorn exited:\n{log}")
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            log = error_log.read_text() if error_log.exists() else ""
+            if "Connection in use" in log or "Address already in use" in log:
+                return None
+            raise RuntimeError(f"gunicorn exited:\n{log}")
+        log = error_log.read_text() if error_log.exists() else ""
+        if f"Listening at: {url} ({process.pid})" in log:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start in 30 s")
-            time.sleep(0.1)
-        yield Server(url, process.pid, access_log, error_log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+                return process, url, access_log, error_log
+        if time.monotonic() > deadline:
             process.kill()
             process.wait()
+            raise RuntimeError("gunicorn did not start in 30 s")
+        time.sleep(0.1)

@@ -23,6 +23,9 @@ loglevel = os.environ.get("BALLOT_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 # A meeting room may put a reverse proxy in front; only trust it when told to.
 forwarded_allow_ips = os.environ.get("BALLOT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket has one path per user (~/.gunicorn/gunicorn.ctl): two servers on
+# one machine (a test run beside a meeting, the benchmark) would take each other's. Not used.
+control_socket_disable = True
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
