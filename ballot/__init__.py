@@ -108,6 +108,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         app.register_blueprint(blueprint)
     errors.init_app(app)
     app.before_request(access.load_user)
+    # After CSRF has read the body and the account is known (ballot/db.py).
+    app.before_request(db.take_the_write_lock)
     _template_helpers(app)
 
     from ballot.cli import register

@@ -44,6 +44,7 @@ from ballot.evaluations.services import (
     create_evaluation,
     issue_slips,
     open_evaluation,
+    rescrub_if_pending,
     results,
     start_evaluation,
     sweep_keys,
@@ -101,6 +102,9 @@ def init_command() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at the newest schema")
+    # First, while this command has no transaction open (the scrub needs none).
+    if rescrub_if_pending(get_session()):
+        click.echo("ran the SQLite scrub an earlier close still owed")
     for evaluation_id in sweep_keys(get_session()):
         click.echo(f"destroyed the leftover key of closed evaluation {evaluation_id}")
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -45,7 +46,10 @@ _BEGIN = {"DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE"}
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, secure delete and explicit BEGINs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # hide_parameters: an error message never carries a statement's values (a ballot's
+        # ciphertext and tracker, a slip's hash) into a log with a time next to it.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                               **kwargs)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -71,7 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         _track_writes(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     _track_writes(engine)
     return engine
 
@@ -126,7 +130,7 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop("after_commit", None)
 
 
-def scrub_sqlite(session: Session) -> None:
+def scrub_sqlite(session: Session) -> bool:
     """SQLite, after an evaluation closes: leave no trace of the order of the meeting's writes.
 
     1. ``VACUUM`` rebuilds the database file in key order: a ballot's ciphertext overflows its
@@ -139,12 +143,13 @@ def scrub_sqlite(session: Session) -> None:
        second checkpoint truncates that one frame (page 1) away.
 
     On the driver's connection, outside any transaction (VACUUM cannot run inside one). A
-    reader holding an old snapshot can keep a checkpoint from finishing; nothing fails then,
-    and the next close scrubs again.
+    reader holding an old snapshot can keep a checkpoint from finishing; nothing fails then.
+    Returns True once all three steps are done (PostgreSQL: nothing to do, True); the caller
+    keeps a marker until then and tries again (``ballot.evaluations.services.rescrub_if_pending``).
     """
     engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
-        return
+        return True
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
@@ -163,7 +168,8 @@ def scrub_sqlite(session: Session) -> None:
         if busy:
             logging.getLogger(__name__).error(
                 "after a close, a reader kept SQLite's WAL from being truncated: the -wal and "
-                "-shm files still hold the meeting's writes until the next close or checkpoint")
+                "-shm files still hold the meeting's writes until the closer's next pass")
+        return not busy
     finally:
         raw.close()
 
@@ -171,22 +177,27 @@ def scrub_sqlite(session: Session) -> None:
 def init_app(app: Flask, own_lock: tuple[str, ...] = ()) -> None:
     """Attach an engine and a session factory to the app, and the request's unit of work.
 
-    Every staff POST takes SQLite's write lock from its first statement, so two such requests
-    queue instead of failing; endpoints starting with one of ``own_lock`` (the voting pages,
-    which encrypt before they lock) call ``begin_write`` themselves.
+    Every POST to a known page takes SQLite's write lock before its view runs, so two such
+    requests queue instead of failing; endpoints starting with one of ``own_lock`` (the voting
+    pages, which encrypt before they lock) call ``begin_write`` themselves. The lock is taken by
+    ``take_the_write_lock``, which the app registers after the body is read and CSRF checked,
+    so a slow upload never holds it. When the unit's commit fails, the session cookie is not
+    saved: a phone whose ballot was not stored keeps its slip.
     """
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 
-    def _writes_take_the_lock() -> None:
-        if request.method == "POST" and not (request.endpoint or "").startswith(own_lock):
-            begin_write(get_session())
+    app.extensions["db_own_lock"] = own_lock
 
     def _end_unit(response: Response) -> Response:
         session = g.get("db_session")
-        if session is not None:
-            finish(session, success=response.status_code < 400)
+        if session is not None and session.info.get("unit") == "open":
+            try:
+                finish(session, success=response.status_code < 400)
+            except Exception:
+                g.unit_failed = True  # the cookie keeps what it held (_UnitSessions)
+                raise
         return response
 
     def _close_session(exc: BaseException | None) -> None:
@@ -197,9 +208,29 @@ def init_app(app: Flask, own_lock: tuple[str, ...] = ()) -> None:
             session.info.pop("then", None)
             session.close()
 
-    app.before_request_funcs.setdefault(None, []).insert(0, _writes_take_the_lock)
+    app.session_interface = _UnitSessions()
     app.after_request(_end_unit)
     app.teardown_appcontext(_close_session)
+
+
+def take_the_write_lock() -> None:
+    """Before a POST's view: the write lock (SQLite) for the whole unit of work. Registered by
+    the app after CSRF and the account are checked; an unknown page (404) takes none."""
+    own_lock: tuple[str, ...] = current_app.extensions["db_own_lock"]
+    endpoint = request.endpoint
+    if request.method == "POST" and endpoint is not None and not endpoint.startswith(own_lock):
+        begin_write(get_session())
+
+
+class _UnitSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request whose unit of work failed to
+    commit sends no new cookie: what the view put there (a voter's "voted", a sign-in) did
+    not happen."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if g.get("unit_failed"):
+            return
+        super().save_session(app, session, response)
 
 
 def get_session() -> Session:

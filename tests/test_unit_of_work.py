@@ -57,6 +57,15 @@ def probe(app: Flask) -> Flask:
         then(get_session(), lambda s: s.add(County(name=f"{name}-still")))
         return "done", status
 
+    @bp.get("/probe/<name>/fails-at-commit")
+    def fails_at_commit(name: str) -> str:
+        from flask import session
+
+        session["voted"] = name  # what a confirm puts in the cookie
+        get_session().add(County(name=name))
+        get_session().add(County(name=name))  # the unique name fails only at the commit
+        return "done"
+
     app.register_blueprint(bp)
     return app
 
@@ -110,3 +119,14 @@ def test_a_command_unit_commits_on_return_and_rolls_back_on_error(app):
             db.flush()
             raise Refusal("不行")
     assert _counties(app) == {"kept"}
+
+
+def test_a_failed_commit_sends_no_new_cookie_and_keeps_nothing(probe):
+    """The view put "voted" in the session, then the commit failed: the phone must not be told
+    it voted (its old cookie, with the slip, stays)."""
+    probe.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: a 500 page
+    client = probe.test_client()
+    failed = client.get("/probe/twice/fails-at-commit")
+    assert failed.status_code == 500
+    assert "Set-Cookie" not in failed.headers
+    assert _counties(probe) == set()

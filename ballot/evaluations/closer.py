@@ -18,7 +18,12 @@ import threading
 from flask import Flask
 
 from ballot.db import unit_of_work
-from ballot.evaluations.services import close_due, due_evaluations, sweep_keys
+from ballot.evaluations.services import (
+    close_due,
+    due_evaluations,
+    rescrub_if_pending,
+    sweep_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +36,15 @@ def close_due_now(app: Flask) -> list[int]:
         with unit_of_work() as session:
             due = due_evaluations(session)
         for evaluation_id in due:
-            with unit_of_work() as session:
-                if close_due(session, evaluation_id):
-                    closed.append(evaluation_id)
-        if due:
-            with unit_of_work() as session:
-                sweep_keys(session)
+            try:
+                with unit_of_work() as session:
+                    if close_due(session, evaluation_id):
+                        closed.append(evaluation_id)
+            except Exception:  # one evaluation's problem never holds up the others
+                log.exception("evaluation %s could not be closed at its time", evaluation_id)
+        with unit_of_work() as session:
+            sweep_keys(session)
+        rescrub_if_pending(session)  # after that commit: no transaction of ours is open
     return closed
 
 

@@ -243,8 +243,32 @@ def close_evaluation(
            target=f"evaluation:{evaluation_id}", before={"state": "open"},
            after={"state": "closed", "reason": reason, "ballots": evaluation.ballots_cast,
                   "invalid": invalid, "box_digest": evaluation.box_digest})
+    if session.get_bind().dialect.name == "sqlite":
+        # Until the scrub has run, a marker says one is owed (a crash, a locked file).
+        store.directory.mkdir(parents=True, exist_ok=True)
+        (store.directory / SCRUB_PENDING).touch()
     after_commit(session, lambda: store.destroy(evaluation_id))
-    after_commit(session, lambda: scrub_sqlite(session))
+    after_commit(session, lambda: _scrub(session, store))
+    return True
+
+
+#: A file in the key store's directory while a close's SQLite scrub is owed.
+SCRUB_PENDING = "scrub-pending"
+
+
+def _scrub(session: Session, store: KeyStore) -> None:
+    if scrub_sqlite(session):
+        (store.directory / SCRUB_PENDING).unlink(missing_ok=True)
+
+
+def rescrub_if_pending(session: Session, keystore: KeyStore | None = None) -> bool:
+    """Run a close's SQLite scrub again if one is owed (it failed, or the process died between
+    the close's commit and the scrub): the closer's every pass and ``ballot init`` call this,
+    outside any transaction. Returns True when it ran one."""
+    store = keystore or current_keystore()
+    if not (store.directory / SCRUB_PENDING).exists():
+        return False
+    _scrub(session, store)
     return True
 
 

@@ -186,7 +186,10 @@ def confirm() -> ResponseReturnValue:
     except SlipProblem as problem:
         return _problem_page(problem)
     except BallotProblem as problem:
-        evaluation_id = find_slip(db, _key(), credential).evaluation_id
+        try:
+            evaluation_id = find_slip(db, _key(), credential).evaluation_id
+        except SlipProblem as slip_problem:  # closed or used meanwhile
+            return _problem_page(slip_problem)
         return _ballot_problem(ballot_view(db, evaluation_id), problem)
     # The credential leaves the session; the tracker tells a repeat submit "already used".
     # The request's unit of work commits the ballot, then closes the evaluation if this was

@@ -160,3 +160,24 @@ def test_changing_the_decimals_while_open_leaves_a_box_that_recounts(app, make_e
         evaluation = db.get_one(Evaluation, setup.evaluation_id)
         verified = box.verify_box(box_bytes(db, evaluation))
     assert str(verified.members[0].score) == "80.00"  # the header's 2 decimals, fixed at open
+
+
+def test_a_scrub_a_close_still_owes_runs_on_the_closers_next_pass(app, make_evaluation):
+    """A close on SQLite leaves a marker until its scrub has run; a scrub that could not run
+    (here: the marker put back by hand, as after a crash) is run by the closer's next pass."""
+    from ballot.evaluations.closer import close_due_now
+    from ballot.evaluations.keystore import current_keystore
+    from ballot.evaluations.services import SCRUB_PENDING
+
+    setup = make_evaluation(slips=3)
+    with app.app_context():
+        db = get_session()
+        assert close_evaluation(db, setup.evaluation_id, "team")
+        db.commit()
+        marker = current_keystore().directory / SCRUB_PENDING
+        assert not marker.exists()  # the scrub ran after the commit
+        if db.get_bind().dialect.name != "sqlite":
+            return
+        marker.touch()
+    close_due_now(app)
+    assert not marker.exists()
