@@ -86,9 +86,9 @@ def date(text: str | None) -> dt.date | None:
     return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
-def beijing_datetime(text: str | None) -> dt.datetime | None:
-    """A time typed in Beijing time (a datetime-local field, ``2026-12-01T11:30``; an explicit
-    offset such as ``+08:00`` is honoured) as naive UTC, within the assessments' years."""
+def _moment(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time, naive or with an offset, whose Beijing date lies in the assessments'
+    years; None for anything else."""
     text = (text or "").strip()
     if not text or len(text) > MAX_NUMBER_TEXT:
         return None
@@ -97,9 +97,14 @@ def beijing_datetime(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     local = moment.astimezone(BEIJING) if moment.tzinfo is not None else moment
-    if not FIRST_YEAR <= local.year <= LAST_YEAR:
-        return None
-    return from_beijing(moment)
+    return moment if FIRST_YEAR <= local.year <= LAST_YEAR else None
+
+
+def beijing_datetime(text: str | None) -> dt.datetime | None:
+    """A time typed in Beijing time (a datetime-local field, ``2026-12-01T11:30``; an explicit
+    offset such as ``+08:00`` is honoured) as naive UTC, within the assessments' years."""
+    moment = _moment(text)
+    return None if moment is None else from_beijing(moment)
 
 
 def ratio(text: str | None, *, high: Decimal = Decimal(1), places: int = 4) -> Decimal | None:
@@ -121,13 +126,5 @@ def datetime_with_offset(text: str | None) -> dt.datetime | None:
     """A time in ISO 8601 that states its UTC offset (``2026-12-01T11:30+08:00``), as naive UTC,
     within the assessments' years; None for anything else, a time without an offset included
     (the command line, where nothing says which zone a bare time is in)."""
-    text = (text or "").strip()
-    if not text or len(text) > MAX_NUMBER_TEXT:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None or not FIRST_YEAR <= moment.astimezone(BEIJING).year <= LAST_YEAR:
-        return None
-    return from_beijing(moment)
+    moment = _moment(text)
+    return None if moment is None or moment.tzinfo is None else from_beijing(moment)
