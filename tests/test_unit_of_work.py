@@ -20,6 +20,10 @@ def _counties(app: Flask) -> set[str]:
         return set(get_session().scalars(select(County.name)))
 
 
+def _fails(_session: object) -> None:
+    raise RuntimeError("follow-up fails")
+
+
 @pytest.fixture
 def probe(app: Flask) -> Flask:
     """Routes that write a county, then end in each way a view can end."""
@@ -53,7 +57,7 @@ def probe(app: Flask) -> Flask:
     def follows(name: str, status: int) -> tuple[str, int]:
         _write(name)
         then(get_session(), lambda s: s.add(County(name=f"{name}-after")))
-        then(get_session(), lambda s: (_ for _ in ()).throw(RuntimeError("follow-up fails")))
+        then(get_session(), _fails)
         then(get_session(), lambda s: s.add(County(name=f"{name}-still")))
         return "done", status
 

@@ -72,6 +72,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def is_due(state: str, closes_at: dt.datetime | None, now: dt.datetime | None = None) -> bool:
+    """The rule of ``Evaluation.is_due`` on bare values (the voting path reads a Core row)."""
+    return state == State.OPEN and closes_at is not None and closes_at <= (now or utcnow())
+
+
 class Evaluation(Base):
     """One anonymous vote over an assessment's roster: draft -> open -> closed."""
 
@@ -133,8 +138,7 @@ class Evaluation(Base):
     def is_due(self, now: dt.datetime | None = None) -> bool:
         """Open, and its closing time has passed: it takes no more ballots, and the closer (or
         the next POST) closes and tallies it."""
-        return (self.state == State.OPEN and self.closes_at is not None
-                and self.closes_at <= (now or utcnow()))
+        return is_due(self.state, self.closes_at, now)
 
     def phase(self, now: dt.datetime | None = None) -> Phase:
         """The state as people see it (Phase): *closing* once due and not yet closed."""

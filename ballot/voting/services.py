@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from ballot.accounts.models import User
 from ballot.audit.services import record
-from ballot.clock import utcnow
 from ballot.db import begin_write, read_connection, then
 from ballot.errors import Refusal
 from ballot.evaluations.models import (
@@ -30,6 +29,7 @@ from ballot.evaluations.models import (
     Rating,
     Slip,
     State,
+    is_due,
 )
 from ballot.evaluations.services import close_due, close_if_all_used
 from ballot.slips.credentials import credential_hash
@@ -120,7 +120,7 @@ def find_slip(session: Session, key: str, credential: str, *, lock: bool = False
     if row is None:
         raise SlipProblem("unknown")
     spent, evaluation_id, state, closes_at = row
-    if state == State.OPEN and closes_at is not None and closes_at <= utcnow():
+    if is_due(state, closes_at):
         raise SlipProblem("closed", due_id=evaluation_id)
     if state == State.CLOSED:
         raise SlipProblem("closed")
